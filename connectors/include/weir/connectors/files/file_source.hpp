@@ -1,0 +1,33 @@
+#pragma once
+// FileSource: the lines of one text file, as a one-partition source named by the path.
+// Lines keep blank lines and lose their trailing '\n'. The snapshot is the byte offset after
+// the last line delivered, so a resumed run continues at the next line. A missing file is an
+// error when the dataflow is built.
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "weir/inputs/source.hpp"
+
+namespace weir::files {
+
+class FileSource final : public FixedPartitionedSource<std::string, std::uint64_t> {
+ public:
+  explicit FileSource(std::filesystem::path path, std::size_t batch_size = 1000);
+
+  [[nodiscard]] std::vector<std::string> list_parts() const override;
+  std::unique_ptr<StatefulSourcePartition<std::string, std::uint64_t>> build_part(
+      const std::string& step_id, const std::string& for_part,
+      std::optional<std::uint64_t> resume_state) const override;
+
+ private:
+  std::filesystem::path path_;
+  std::size_t batch_size_;
+};
+
+}  // namespace weir::files

@@ -1,0 +1,77 @@
+// wordcount: counts the words of a text file.
+//
+//   wordcount [-w WORKERS] FILE
+//
+// Reads FILE line by line, splits lines into lowercase words, counts each word across all
+// workers, and prints "word: count" lines in ascending word order per worker when the file
+// ends.
+
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <weir/weir.hpp>
+
+namespace {
+
+std::vector<std::string> split_words(std::string&& line) {
+  std::vector<std::string> words;
+  std::string w;
+  for (char c : line) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '\'') {
+      w.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!w.empty()) {
+      words.push_back(std::move(w));
+      w.clear();
+    }
+  }
+  if (!w.empty()) words.push_back(std::move(w));
+  return words;
+}
+
+// Counts the values of one word; emits the total when the input ends.
+struct Count {
+  using output_type = std::uint64_t;
+  std::uint64_t n = 0;
+  weir::StateAction on_batch(weir::Values<std::string, std::string> values,
+                             weir::Emit<std::string, output_type>& /*emit*/) {
+    n += values.size();
+    return weir::StateAction::retain;
+  }
+  weir::StateAction on_eof(weir::Emit<std::string, output_type>& emit) {
+    emit(n);
+    return weir::StateAction::discard;
+  }
+  [[nodiscard]] std::uint64_t snapshot() const { return n; }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  weir::RunArgs args;
+  try {
+    args = weir::RunArgs::parse(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "weir: error: %s\n", e.what());
+    return 2;
+  }
+  if (args.help || args.positional.size() != 1) {
+    std::fputs(weir::RunArgs::help_text(argv[0], "FILE").c_str(), args.help ? stdout : stderr);
+    return args.help ? 0 : 2;
+  }
+
+  weir::Dataflow flow("wordcount");
+  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args.positional[0]));
+  auto words = weir::op::flat_map("split", lines, split_words);
+  auto keyed = weir::op::key_on("key", words, [](const std::string& w) { return w; });
+  auto counts = weir::op::stateful_batch("count", keyed, [](std::optional<std::uint64_t> resume) {
+    return Count{resume.value_or(0)};
+  });
+  auto text = weir::op::map("format", counts, [](std::pair<std::string, std::uint64_t>&& wc) {
+    return wc.first + ": " + std::to_string(wc.second);
+  });
+  weir::op::output("out", text, weir::stdio::StdOutSink<std::string>{});
+  return weir::run_main(flow, args);
+}

@@ -1,0 +1,142 @@
+#pragma once
+// Dataflow and Stream<T>: the description of a dataflow that every worker instantiates.
+//
+// A Dataflow is a list of steps in the order they were added (which is a topological order,
+// since a step can only consume streams that exist). Operators are free functions that take
+// a step id first and add one step; user operators are written the same way.
+//
+// Step ids: non-empty, no '.', no whitespace, unique within the flow; a step's fully
+// qualified id is "flow_id.step_id" and names it in every error message. A flow needs at
+// least one input step and at least one output (or inspect) step; run() checks.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weir/runtime/detail/graph.hpp"
+#include "weir/runtime/errors.hpp"
+
+namespace weir {
+
+class Dataflow;
+
+namespace detail {
+
+using PortId = std::size_t;
+class WorkerGraph;
+
+/// Builds one step on one worker: creates its node, its output ports, and subscribes to
+/// its input ports.
+using StepFactory = std::function<void(WorkerGraph&)>;
+
+struct StepDef {
+  std::string fq_id;
+  StepRole role;
+  std::vector<PortId> outputs;
+  StepFactory factory;
+};
+
+/// What a step factory sees while one worker builds its graph.
+class WorkerGraph {
+ public:
+  explicit WorkerGraph(WorkerContext& ctx) : ctx_(ctx) {}
+  [[nodiscard]] WorkerContext& ctx() noexcept { return ctx_; }
+
+  template <class T>
+  Output<T>& output(PortId id) {
+    return static_cast<Output<T>&>(*ports_.at(id));
+  }
+  void add_port(PortId id, std::unique_ptr<PortBase> port) {
+    if (ports_.size() <= id) ports_.resize(id + 1);
+    ports_[id] = std::move(port);
+  }
+  template <class T>
+  Output<T>& make_output(PortId id) {
+    auto p = std::make_unique<Output<T>>();
+    auto& ref = *p;
+    add_port(id, std::move(p));
+    return ref;
+  }
+  Node& add_node(std::unique_ptr<Node> n, StepRole role) {
+    nodes_.push_back(std::move(n));
+    roles_.push_back(role);
+    return *nodes_.back();
+  }
+  template <class N, class... Args>
+  N& emplace_node(StepRole role, Args&&... args) {
+    auto n = std::make_unique<N>(std::forward<Args>(args)...);
+    auto& ref = *n;
+    add_node(std::move(n), role);
+    return ref;
+  }
+  [[nodiscard]] std::vector<std::unique_ptr<Node>>& nodes() noexcept { return nodes_; }
+  [[nodiscard]] const std::vector<StepRole>& roles() const noexcept { return roles_; }
+
+ private:
+  WorkerContext& ctx_;
+  std::vector<std::unique_ptr<PortBase>> ports_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<StepRole> roles_;
+};
+
+}  // namespace detail
+
+template <class T>
+class Stream {
+ public:
+  using value_type = T;
+  [[nodiscard]] Dataflow& flow() const noexcept { return *flow_; }
+  [[nodiscard]] detail::PortId port() const noexcept { return port_; }
+
+ private:
+  friend class Dataflow;
+  Stream(Dataflow& flow, detail::PortId port) : flow_(&flow), port_(port) {}
+  Dataflow* flow_;
+  detail::PortId port_;
+};
+
+class Dataflow {
+ public:
+  /// `flow_id` follows the step id rules.
+  explicit Dataflow(std::string flow_id);
+  Dataflow(const Dataflow&) = delete;
+  Dataflow& operator=(const Dataflow&) = delete;
+  Dataflow(Dataflow&&) = delete;
+  Dataflow& operator=(Dataflow&&) = delete;
+  ~Dataflow();
+
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+  // ---- for operator implementations ----
+
+  /// Checks `step_id` and reserves "flow.step_id"; returns the fully qualified id.
+  std::string add_step_id(std::string_view step_id);
+  /// Adds a step whose fq id came from add_step_id.
+  void add_step(detail::StepDef def) { steps_.push_back(std::move(def)); }
+  /// Allocates a new output port carrying T.
+  template <class T>
+  Stream<T> new_stream() {
+    return Stream<T>(*this, next_port_++);
+  }
+  /// Checks that `s` belongs to this flow.
+  template <class T>
+  void check_owns(const Stream<T>& s, std::string_view fq_id) const {
+    if (&s.flow() != this) throw_foreign_stream(fq_id);
+  }
+
+  [[nodiscard]] const std::vector<detail::StepDef>& steps() const noexcept { return steps_; }
+  /// Throws BuildError unless the flow has an input and an output (or inspect) step.
+  void validate() const;
+
+ private:
+  [[noreturn]] void throw_foreign_stream(std::string_view fq_id) const;
+  std::string id_;
+  std::vector<detail::StepDef> steps_;
+  std::vector<std::string> ids_;
+  detail::PortId next_port_ = 0;
+};
+
+}  // namespace weir

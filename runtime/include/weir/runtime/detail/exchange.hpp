@@ -1,0 +1,167 @@
+#pragma once
+// Exchange: moving a stream's items to the worker that owns them.
+//
+// The sending side (ExchangeSender) splits each batch into one bucket per worker and moves
+// every non-empty bucket into that worker's mailbox (one lock per batch, never per item);
+// the bucket for its own worker is handed over directly. Frontiers go to every worker.
+// The receiving side (ExchangeInput) drains its mailbox when its node is polled, keeps the
+// frontier of each sending worker, and passes on the lowest.
+//
+// With a single worker no exchange is built at all: the sender delivers straight through.
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weir/runtime/detail/graph.hpp"
+#include "weir/runtime/detail/run_shared.hpp"
+
+namespace weir::detail {
+
+template <class T>
+struct ExchangeMessage {
+  std::size_t sender;
+  Epoch epoch;  // the batch's epoch, or the sender's new frontier
+  bool is_frontier;
+  std::vector<T> items;
+};
+
+template <class T>
+class Mailbox {
+ public:
+  void push(ExchangeMessage<T>&& m) {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(m));
+  }
+  void drain(std::vector<ExchangeMessage<T>>& out) {
+    std::lock_guard lock(mutex_);
+    out.swap(queue_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<ExchangeMessage<T>> queue_;
+};
+
+template <class T>
+class ExchangeChannel final : public ChannelBase {
+ public:
+  explicit ExchangeChannel(std::size_t workers) : boxes_(workers) {}
+  Mailbox<T>& box(std::size_t worker) { return boxes_[worker]; }
+
+ private:
+  std::vector<Mailbox<T>> boxes_;
+};
+
+template <class T>
+ExchangeChannel<T>& exchange_channel(WorkerContext& ctx, const std::string& key) {
+  auto& base =
+      ctx.shared().channel(key, [&] { return std::make_unique<ExchangeChannel<T>>(ctx.count()); });
+  return static_cast<ExchangeChannel<T>&>(base);
+}
+
+/// The receiving end on one worker: merges the senders' streams into `target`.
+template <class T>
+class ExchangeInput {
+ public:
+  ExchangeInput(WorkerContext& ctx, const std::string& key, Receiver<T>& target)
+      : ctx_(ctx),
+        box_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key).box(ctx.index()) : nullptr),
+        senders_(ctx.count()),
+        target_(target) {}
+
+  void deliver(Epoch epoch, std::vector<T>&& items) { target_.on_batch(epoch, std::move(items)); }
+  void deliver_frontier(std::size_t sender, Epoch f) {
+    if (auto m = senders_.advance(sender, f)) target_.on_frontier(*m);
+  }
+
+  /// Dispatches whatever other workers sent; returns whether there was anything.
+  bool poll() {
+    if (box_ == nullptr) return false;
+    box_->drain(scratch_);
+    if (scratch_.empty()) return false;
+    std::int64_t batches = 0;
+    for (auto& m : scratch_) {
+      if (m.is_frontier) {
+        deliver_frontier(m.sender, m.epoch);
+      } else {
+        ++batches;
+        deliver(m.epoch, std::move(m.items));
+      }
+    }
+    scratch_.clear();
+    if (batches > 0) ctx_.shared().remove_backlog(ctx_.index(), batches);
+    return true;
+  }
+
+  [[nodiscard]] Epoch frontier() const noexcept { return senders_.min(); }
+
+ private:
+  WorkerContext& ctx_;
+  Mailbox<T>* box_;
+  FrontierSet senders_;
+  Receiver<T>& target_;
+  std::vector<ExchangeMessage<T>> scratch_;
+};
+
+/// The sending end on one worker. Split(items, buckets) moves each item into
+/// buckets[worker]; buckets arrive empty and sized to the worker count.
+template <class T, class Split>
+class ExchangeSender final : public Receiver<T> {
+ public:
+  ExchangeSender(WorkerContext& ctx, const std::string& key, ExchangeInput<T>& local, Split split)
+      : ctx_(ctx),
+        channel_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key) : nullptr),
+        local_(local),
+        split_(std::move(split)),
+        buckets_(ctx.count()) {}
+
+  void on_batch(Epoch epoch, std::vector<T>&& items) override {
+    if (channel_ == nullptr) {
+      local_.deliver(epoch, std::move(items));
+      return;
+    }
+    const std::size_t guess = items.size() / buckets_.size() + 16;
+    for (auto& b : buckets_) {
+      if (b.capacity() == 0) b.reserve(guess);
+    }
+    split_(std::move(items), buckets_);
+    const std::size_t self = ctx_.index();
+    for (std::size_t w = 0; w < buckets_.size(); ++w) {
+      auto& b = buckets_[w];
+      if (b.empty()) continue;
+      if (w == self) {
+        local_.deliver(epoch, std::move(b));
+      } else {
+        ctx_.shared().add_backlog(w, 1);
+        channel_->box(w).push({self, epoch, false, std::move(b)});
+        ctx_.shared().signal(w).notify();
+      }
+      b = std::vector<T>();
+    }
+  }
+
+  void on_frontier(Epoch f) override {
+    const std::size_t self = ctx_.index();
+    if (channel_ != nullptr) {
+      for (std::size_t w = 0; w < buckets_.size(); ++w) {
+        if (w == self) continue;
+        channel_->box(w).push({self, f, true, {}});
+        ctx_.shared().signal(w).notify();
+      }
+    }
+    local_.deliver_frontier(self, f);
+  }
+
+ private:
+  WorkerContext& ctx_;
+  ExchangeChannel<T>* channel_;
+  ExchangeInput<T>& local_;
+  Split split_;
+  std::vector<std::vector<T>> buckets_;
+};
+
+}  // namespace weir::detail

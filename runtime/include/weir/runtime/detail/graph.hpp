@@ -1,0 +1,128 @@
+#pragma once
+// The per-worker execution graph: how batches and frontiers move between steps.
+//
+// Every worker instantiates the whole dataflow. Within a worker, steps push to each other
+// directly: an Output<T> hands each batch (moved; copied only for all but the last of
+// several subscribers) to its Receivers, together with the epoch it belongs to. A frontier
+// f sent on an output promises that no batch of an epoch below f follows; kDone means the
+// stream ended. Between workers, Exchange (exchange.hpp) carries the same two messages
+// through mailboxes.
+//
+// Nodes are the steps the worker loop visits: each poll() does whatever is ready (polling
+// sources, draining mailboxes, firing timers) and wake_at() says when it next has work.
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weir/inputs/clock.hpp"
+#include "weir/inputs/source.hpp"
+
+namespace weir {
+
+inline constexpr Epoch kEpochDone = std::numeric_limits<Epoch>::max();
+inline constexpr Epoch kFirstEpoch = 1;
+
+namespace detail {
+
+class WorkerContext;
+
+template <class T>
+class Receiver {
+ public:
+  Receiver() = default;
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+  virtual ~Receiver() = default;
+  virtual void on_batch(Epoch epoch, std::vector<T>&& items) = 0;
+  virtual void on_frontier(Epoch frontier) = 0;
+};
+
+class PortBase {
+ public:
+  PortBase() = default;
+  PortBase(const PortBase&) = delete;
+  PortBase& operator=(const PortBase&) = delete;
+  virtual ~PortBase() = default;
+};
+
+/// One output of one step on one worker.
+template <class T>
+class Output final : public PortBase {
+ public:
+  void subscribe(Receiver<T>* r) { receivers_.push_back(r); }
+
+  void emit(Epoch epoch, std::vector<T>&& items) {
+    if (items.empty() || receivers_.empty()) return;
+    for (std::size_t i = 0; i + 1 < receivers_.size(); ++i) {
+      receivers_[i]->on_batch(epoch, std::vector<T>(items));
+    }
+    receivers_.back()->on_batch(epoch, std::move(items));
+  }
+
+  void advance(Epoch frontier) {
+    if (frontier <= frontier_) return;
+    frontier_ = frontier;
+    for (auto* r : receivers_) r->on_frontier(frontier);
+  }
+
+  [[nodiscard]] Epoch frontier() const noexcept { return frontier_; }
+
+ private:
+  std::vector<Receiver<T>*> receivers_;
+  Epoch frontier_ = kFirstEpoch;
+};
+
+/// The frontier of several inputs: the lowest of theirs.
+class FrontierSet {
+ public:
+  explicit FrontierSet(std::size_t inputs) : frontiers_(inputs, kFirstEpoch) {}
+  /// Records input i's new frontier; returns the combined frontier if it moved.
+  std::optional<Epoch> advance(std::size_t i, Epoch f) {
+    if (f <= frontiers_[i]) return std::nullopt;
+    frontiers_[i] = f;
+    Epoch m = *std::min_element(frontiers_.begin(), frontiers_.end());
+    if (m <= min_) return std::nullopt;
+    min_ = m;
+    return m;
+  }
+  [[nodiscard]] Epoch min() const noexcept { return min_; }
+
+ private:
+  std::vector<Epoch> frontiers_;
+  Epoch min_ = kFirstEpoch;
+};
+
+enum class StepRole { input, output, inspect, other };
+
+class Node {
+ public:
+  explicit Node(std::string step_id) : step_id_(std::move(step_id)) {}
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  virtual ~Node() = default;
+
+  /// Does the work that is ready; returns whether anything happened.
+  virtual bool poll(WorkerContext& /*ctx*/) { return false; }
+  /// When this node next has work of its own (not counting arriving data).
+  [[nodiscard]] virtual std::optional<Instant> wake_at() const { return std::nullopt; }
+  /// Whether this node has seen the end of all its inputs and passed it on.
+  [[nodiscard]] virtual bool finished() const = 0;
+  /// For outputs and inspect steps: the epochs below this are fully written here.
+  [[nodiscard]] virtual Epoch completed() const { return kEpochDone; }
+  /// Releases user resources (closes partitions) when the run ends or stops.
+  virtual void teardown(WorkerContext& /*ctx*/) {}
+
+  [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }
+
+ private:
+  std::string step_id_;
+};
+
+}  // namespace detail
+}  // namespace weir

@@ -1,0 +1,143 @@
+#pragma once
+// The output step on one worker.
+//
+// Dynamic sinks: one partition per worker, written with every batch as it arrives, closed
+// when the upstream ends. Fixed sinks: keyed items go to partition part_fn(key) % N of the
+// sorted global partition list, on the worker that owns it (assign_partitions); partitions
+// are built on first write and written per batch in arrival order; each is closed once.
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weir/outputs/sink.hpp"
+#include "weir/runtime/detail/exchange.hpp"
+#include "weir/runtime/detail/graph.hpp"
+#include "weir/runtime/detail/guard.hpp"
+#include "weir/runtime/detail/source_nodes.hpp"
+#include "weir/runtime/stable_hash.hpp"
+
+namespace weir::detail {
+
+template <class X>
+class DynamicSinkNode final : public Node, public Receiver<X> {
+ public:
+  DynamicSinkNode(std::string step_id, WorkerContext& ctx,
+                  std::unique_ptr<StatelessSinkPartition<X>> part)
+      : Node(std::move(step_id)), ctx_(ctx), part_(std::move(part)) {}
+
+  void on_batch(Epoch /*e*/, std::vector<X>&& items) override {
+    guarded(ctx_, step_id(), std::nullopt, "write_batch",
+            [&] { part_->write_batch(std::move(items)); });
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    if (f == kEpochDone) close();
+  }
+  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return frontier_; }
+  void teardown(WorkerContext& /*ctx*/) override { close(); }
+
+ private:
+  void close() {
+    if (!part_) return;
+    auto part = std::move(part_);
+    guarded(ctx_, step_id(), std::nullopt, "close", [&] { part->close(); });
+  }
+  WorkerContext& ctx_;
+  std::unique_ptr<StatelessSinkPartition<X>> part_;
+  Epoch frontier_ = kFirstEpoch;
+};
+
+template <class K, class X, class S>
+class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
+  using Item = std::pair<K, X>;
+  using Sink = FixedPartitionedSink<X, S, K>;
+
+  struct Route {
+    const Sink* sink;
+    const std::vector<std::size_t>* owners;
+    void operator()(std::vector<Item>&& items, std::vector<std::vector<Item>>& buckets) const {
+      for (auto& it : items) {
+        buckets[(*owners)[part_index(*sink, it.first, owners->size())]].push_back(std::move(it));
+      }
+    }
+  };
+
+ public:
+  /// `parts` is the sorted global partition list and `owners[i]` the worker owning parts[i].
+  FixedSinkNode(std::string step_id, WorkerContext& ctx, const std::string& key,
+                std::shared_ptr<const Sink> sink, std::vector<std::string> parts,
+                std::vector<std::size_t> owners)
+      : Node(std::move(step_id)),
+        ctx_(ctx),
+        sink_(std::move(sink)),
+        parts_(std::move(parts)),
+        owners_(std::move(owners)),
+        built_(parts_.size()),
+        buckets_(parts_.size()),
+        input_(ctx, key, *this),
+        sender_(ctx, key, input_, Route{sink_.get(), &owners_}) {}
+
+  Receiver<Item>& sender() { return sender_; }
+
+  static std::size_t part_index(const Sink& sink, const K& key, std::size_t n) {
+    std::optional<std::uint64_t> h = sink.part_fn(key);
+    return static_cast<std::size_t>((h ? *h : stable_hash(key)) % n);
+  }
+
+  bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
+
+  void on_batch(Epoch /*e*/, std::vector<Item>&& items) override {
+    guarded(ctx_, step_id(), std::nullopt, "part_fn", [&] {
+      for (auto& it : items) {
+        buckets_[part_index(*sink_, it.first, parts_.size())].push_back(std::move(it.second));
+      }
+    });
+    for (std::size_t i = 0; i < buckets_.size(); ++i) {
+      if (buckets_[i].empty()) continue;
+      auto& part = built_[i];
+      const std::optional<std::string> name = parts_[i];
+      if (!part) {
+        part = guarded(ctx_, step_id(), name, "build_part",
+                       [&] { return sink_->build_part(step_id(), parts_[i], std::nullopt); });
+      }
+      guarded(ctx_, step_id(), name, "write_batch",
+              [&] { part->write_batch(std::move(buckets_[i])); });
+      buckets_[i] = std::vector<X>();
+    }
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    if (f == kEpochDone) close_all();
+  }
+  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return frontier_; }
+  void teardown(WorkerContext& /*ctx*/) override { close_all(); }
+
+ private:
+  void close_all() {
+    for (std::size_t i = 0; i < built_.size(); ++i) {
+      if (!built_[i]) continue;
+      auto part = std::move(built_[i]);
+      guarded(ctx_, step_id(), parts_[i], "close", [&] { part->close(); });
+    }
+  }
+
+  WorkerContext& ctx_;
+  std::shared_ptr<const Sink> sink_;
+  std::vector<std::string> parts_;
+  std::vector<std::size_t> owners_;
+  std::vector<std::unique_ptr<StatefulSinkPartition<X, S>>> built_;
+  std::vector<std::vector<X>> buckets_;
+  Epoch frontier_ = kFirstEpoch;
+  ExchangeInput<Item> input_;
+  ExchangeSender<Item, Route> sender_;
+};
+
+}  // namespace weir::detail

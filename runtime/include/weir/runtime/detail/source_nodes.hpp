@@ -1,0 +1,147 @@
+#pragma once
+// The input step on one worker: polls its partitions, closes epochs, honours backpressure.
+//
+// Polling rules (the source contract): a partition is polled when its awake time has come;
+// after a batch, next_awake() decides the next time (none: at once after a non-empty batch,
+// after a 1 ms cooldown after an empty one). An ended partition is closed and dropped.
+//
+// Epochs: one counter per input step per worker, starting at 1. The epoch closes when the
+// epoch interval has passed since it opened (also while every partition sleeps), or, with
+// an interval of zero, after every poll round that produced items. Backpressure: nothing is
+// polled and no epoch closes while any output anywhere has not completed the epochs before
+// the current one, or while any worker's mailboxes are full.
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weir/inputs/source.hpp"
+#include "weir/runtime/detail/graph.hpp"
+#include "weir/runtime/detail/guard.hpp"
+#include "weir/runtime/detail/run_shared.hpp"
+
+namespace weir::detail {
+
+inline constexpr Duration kEmptyPollCooldown = std::chrono::milliseconds(1);
+
+/// Assigns each partition of the union of `lists` (one list per worker) to one worker that
+/// listed it: fewest-listing-workers first, then the least-loaded such worker (lowest index
+/// on ties). Every worker computes the same answer. Returns sorted (partition, worker).
+std::vector<std::pair<std::string, std::size_t>> assign_partitions(
+    const std::vector<std::vector<std::string>>& lists);
+
+template <class X>
+class SourceNode final : public Node {
+ public:
+  struct Slot {
+    std::optional<std::string> name;  // none for a dynamic source
+    std::unique_ptr<StatelessSourcePartition<X>> part;
+    Instant awake{};
+  };
+
+  SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
+      : Node(std::move(step_id)), ctx_(ctx), out_(out), epoch_started_(WorkerContext::now()) {}
+
+  void add_partition(std::optional<std::string> name,
+                     std::unique_ptr<StatelessSourcePartition<X>> part) {
+    Slot s{std::move(name), std::move(part), WorkerContext::now()};
+    auto awake =
+        guarded(ctx_, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
+    if (awake) s.awake = *awake;
+    slots_.push_back(std::move(s));
+  }
+
+  bool poll(WorkerContext& ctx) override {
+    if (finished_) return false;
+    if (slots_.empty()) {  // this worker got no partition
+      finish();
+      return true;
+    }
+    if (!may_run()) return false;
+    const Instant now = WorkerContext::now();
+    bool produced = false;
+    bool ended = false;
+    for (auto& s : slots_) {
+      if (!s.part || s.awake > now) continue;
+      auto batch =
+          guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
+      if (!batch) {
+        close(s);
+        ended = true;
+        continue;
+      }
+      const bool empty = batch->empty();
+      if (!empty) {
+        produced = true;
+        out_.emit(epoch_, std::move(*batch));
+      }
+      auto awake =
+          guarded(ctx, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
+      s.awake = awake ? *awake : (empty ? now + kEmptyPollCooldown : now);
+    }
+    if (ended && std::none_of(slots_.begin(), slots_.end(),
+                              [](const Slot& s) { return s.part != nullptr; })) {
+      finish();
+      return true;
+    }
+    const Duration interval = ctx.epoch_interval();
+    if (interval == Duration::zero() ? (produced || ended) : now - epoch_started_ >= interval) {
+      close_epoch(now);
+      return true;
+    }
+    return produced || ended;
+  }
+
+  [[nodiscard]] std::optional<Instant> wake_at() const override {
+    if (finished_ || !may_run()) return std::nullopt;
+    std::optional<Instant> at;
+    if (slots_.empty()) return WorkerContext::now();
+    for (const auto& s : slots_) {
+      if (s.part && (!at || s.awake < *at)) at = s.awake;
+    }
+    if (ctx_.epoch_interval() > Duration::zero()) {
+      Instant close_at = epoch_started_ + ctx_.epoch_interval();
+      if (!at || close_at < *at) at = close_at;
+    }
+    return at;
+  }
+
+  [[nodiscard]] bool finished() const override { return finished_; }
+
+  void teardown(WorkerContext& /*ctx*/) override {
+    for (auto& s : slots_) {
+      if (s.part) close(s);
+    }
+  }
+
+ private:
+  [[nodiscard]] bool may_run() const {
+    return ctx_.shared().probe() >= epoch_ && ctx_.shared().backlog_ok();
+  }
+  void close(Slot& s) {
+    auto part = std::move(s.part);
+    guarded(ctx_, step_id(), s.name, "close", [&] { part->close(); });
+  }
+  void close_epoch(Instant now) {
+    ++epoch_;
+    epoch_started_ = now;
+    out_.advance(epoch_);
+  }
+  void finish() {
+    finished_ = true;
+    out_.advance(kEpochDone);
+  }
+
+  WorkerContext& ctx_;
+  Output<X>& out_;
+  std::vector<Slot> slots_;
+  Epoch epoch_ = kFirstEpoch;
+  Instant epoch_started_;
+  bool finished_ = false;
+};
+
+}  // namespace weir::detail

@@ -1,0 +1,176 @@
+#pragma once
+// Nodes of the stateless core steps. Each transforms whole batches in one call, so the
+// user's function is inlined into a tight loop over the batch.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weir/runtime/detail/exchange.hpp"
+#include "weir/runtime/detail/graph.hpp"
+#include "weir/runtime/detail/guard.hpp"
+
+namespace weir::detail {
+
+/// Base of a node with one input that forwards frontiers to its outputs.
+class PassNode : public Node {
+ public:
+  using Node::Node;
+  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return frontier_; }
+
+ protected:
+  Epoch frontier_ = kFirstEpoch;
+};
+
+template <class T, class U, class F>
+class FlatMapBatchNode final : public PassNode, public Receiver<T> {
+ public:
+  FlatMapBatchNode(std::string step_id, WorkerContext& ctx, Output<U>& out, F f)
+      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), f_(std::move(f)) {}
+  void on_batch(Epoch e, std::vector<T>&& items) override {
+    out_.emit(e, guarded(ctx_, step_id(), std::nullopt, "mapper",
+                         [&]() -> std::vector<U> { return f_(std::move(items)); }));
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    out_.advance(f);
+  }
+
+ private:
+  WorkerContext& ctx_;
+  Output<U>& out_;
+  F f_;
+};
+
+template <class T, class P>
+class BranchNode final : public PassNode, public Receiver<T> {
+ public:
+  BranchNode(std::string step_id, WorkerContext& ctx, Output<T>& trues, Output<T>& falses, P p)
+      : PassNode(std::move(step_id)), ctx_(ctx), trues_(trues), falses_(falses), p_(std::move(p)) {}
+  void on_batch(Epoch e, std::vector<T>&& items) override {
+    std::vector<T> yes;
+    guarded(ctx_, step_id(), std::nullopt, "predicate", [&] {
+      std::size_t keep = 0;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (p_(static_cast<const T&>(items[i]))) {
+          yes.push_back(std::move(items[i]));
+        } else {
+          if (keep != i) items[keep] = std::move(items[i]);
+          ++keep;
+        }
+      }
+      items.erase(items.begin() + static_cast<std::ptrdiff_t>(keep), items.end());
+    });
+    trues_.emit(e, std::move(yes));
+    falses_.emit(e, std::move(items));
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    trues_.advance(f);
+    falses_.advance(f);
+  }
+
+ private:
+  WorkerContext& ctx_;
+  Output<T>& trues_;
+  Output<T>& falses_;
+  P p_;
+};
+
+template <class T, class F>
+class InspectDebugNode final : public PassNode, public Receiver<T> {
+ public:
+  InspectDebugNode(std::string step_id, WorkerContext& ctx, Output<T>& out, F f)
+      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), f_(std::move(f)) {}
+  void on_batch(Epoch e, std::vector<T>&& items) override {
+    guarded(ctx_, step_id(), std::nullopt, "inspector", [&] {
+      for (const auto& x : items) f_(step_id(), x, e, ctx_.index());
+    });
+    out_.emit(e, std::move(items));
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    out_.advance(f);
+  }
+
+ private:
+  WorkerContext& ctx_;
+  Output<T>& out_;
+  F f_;
+};
+
+template <class T>
+class MergeNode final : public PassNode {
+ public:
+  MergeNode(std::string step_id, Output<T>& out, std::size_t inputs)
+      : PassNode(std::move(step_id)), out_(out), frontiers_(inputs) {
+    for (std::size_t i = 0; i < inputs; ++i) ports_.push_back(std::make_unique<Port>(*this, i));
+  }
+  Receiver<T>& port(std::size_t i) { return *ports_[i]; }
+
+ private:
+  struct Port final : Receiver<T> {
+    Port(MergeNode& n, std::size_t i) : node(n), index(i) {}
+    void on_batch(Epoch e, std::vector<T>&& items) override { node.out_.emit(e, std::move(items)); }
+    void on_frontier(Epoch f) override {
+      if (auto m = node.frontiers_.advance(index, f)) {
+        node.frontier_ = *m;
+        node.out_.advance(*m);
+      }
+    }
+    MergeNode& node;
+    std::size_t index;
+  };
+  Output<T>& out_;
+  FrontierSet frontiers_;
+  std::vector<std::unique_ptr<Port>> ports_;
+};
+
+/// Spreads each batch evenly over the workers in contiguous slices, starting with a
+/// different worker each batch.
+template <class T>
+struct EvenSplit {
+  std::size_t next = 0;
+  void operator()(std::vector<T>&& items, std::vector<std::vector<T>>& buckets) {
+    const std::size_t w = buckets.size();
+    const std::size_t n = items.size();
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < w; ++i) {
+      std::size_t len = n / w + (i < n % w ? 1 : 0);
+      auto& b = buckets[(next + i) % w];
+      b.insert(b.end(), std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(begin)),
+               std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(begin + len)));
+      begin += len;
+    }
+    next = (next + 1) % w;
+  }
+};
+
+/// Receives an exchanged stream and forwards it (redistribute).
+template <class T, class Split>
+class ExchangeNode final : public PassNode, public Receiver<T> {
+ public:
+  ExchangeNode(std::string step_id, WorkerContext& ctx, const std::string& key, Output<T>& out,
+               Split split)
+      : PassNode(std::move(step_id)),
+        out_(out),
+        input_(ctx, key, *this),
+        sender_(ctx, key, input_, std::move(split)) {}
+  Receiver<T>& sender() { return sender_; }
+  bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
+  void on_batch(Epoch e, std::vector<T>&& items) override { out_.emit(e, std::move(items)); }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    out_.advance(f);
+  }
+
+ private:
+  Output<T>& out_;
+  ExchangeInput<T> input_;
+  ExchangeSender<T, Split> sender_;
+};
+
+}  // namespace weir::detail

@@ -1,0 +1,36 @@
+#pragma once
+// Running a dataflow in this process.
+//
+// run() builds the flow on `workers` threads and blocks until every source on every worker
+// has ended and everything has reached the outputs (RunOutcome::completed), until a source
+// threw AbortExecution (RunOutcome::aborted), or until something failed: then it throws the
+// first error (a StepError naming step, worker and partition; weir::Interrupted after
+// interrupt()). Partitions built are closed in every case.
+//
+// Idle workers sleep until the earliest next_awake, epoch deadline or timer, or until
+// another worker sends them data; they never spin.
+
+#include <chrono>
+#include <cstddef>
+
+#include "weir/inputs/clock.hpp"
+#include "weir/runtime/dataflow.hpp"
+
+namespace weir {
+
+struct RunConfig {
+  /// Worker threads in this process.
+  std::size_t workers = 1;
+  /// How often each input closes an epoch; zero closes one after every batch.
+  Duration epoch_interval = std::chrono::seconds(10);
+};
+
+enum class RunOutcome { completed, aborted };
+
+RunOutcome run(const Dataflow& flow, const RunConfig& config = {});
+
+/// Asks every run in this process to stop (async-signal-safe). run() then throws
+/// weir::Interrupted once every worker has stopped, within a second.
+void interrupt() noexcept;
+
+}  // namespace weir

@@ -1,0 +1,40 @@
+#pragma once
+// run_main: the command line every dataflow executable shares.
+//
+//   int main(int argc, char** argv) {
+//     weir::Dataflow flow("wordcount");
+//     ...
+//     return weir::run_main(flow, argc, argv);
+//   }
+//
+// Flags: -w/--workers N (worker threads, default 1), -h/--help. An unknown flag or a bad
+// value prints a message and exits with 2. Ctrl-C stops every worker within a second and
+// exits with 130. A failed run prints its error (naming step, worker and partition) and
+// exits with 1. A program that takes arguments of its own parses them with RunArgs first.
+
+#include <string>
+#include <vector>
+
+#include "weir/runtime/dataflow.hpp"
+#include "weir/runtime/run.hpp"
+
+namespace weir {
+
+struct RunArgs {
+  RunConfig config;
+  /// Arguments that are not flags, in order.
+  std::vector<std::string> positional;
+  bool help = false;
+
+  /// Parses argv; throws std::invalid_argument with a message for a bad command line.
+  static RunArgs parse(int argc, const char* const* argv);
+  /// The --help text for `program`; `usage` describes its positional arguments.
+  static std::string help_text(const std::string& program, const std::string& usage = "");
+};
+
+/// Parses the flags (no positional arguments allowed) and runs.
+int run_main(const Dataflow& flow, int argc, const char* const* argv);
+/// Runs with arguments already parsed; prints errors and returns the exit code.
+int run_main(const Dataflow& flow, const RunArgs& args);
+
+}  // namespace weir

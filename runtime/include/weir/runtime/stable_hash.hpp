@@ -1,0 +1,105 @@
+#pragma once
+// stable_hash: the key hash that routes keyed items to workers and sink partitions.
+//
+// It must give the same value for the same key in every process, on every run and every
+// build, so state written by one run is found by the next (std::hash promises none of
+// that). Integers are mixed with the splitmix64 finaliser; strings with 64-bit FNV-1a
+// followed by the same finaliser. Pairs and tuples combine their members.
+//
+// A user key type opts in by specialising weir::StableHash<K> with
+//   std::uint64_t operator()(const K&) const noexcept;
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+namespace weir {
+
+template <class K>
+struct StableHash;  // specialise for your key types
+
+namespace detail {
+constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
+  x ^= x >> 30U;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27U;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31U;
+  return x;
+}
+constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+constexpr std::uint64_t combine(std::uint64_t seed, std::uint64_t h) noexcept {
+  return mix64(seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6U) + (seed >> 2U)));
+}
+}  // namespace detail
+
+template <std::integral K>
+struct StableHash<K> {
+  constexpr std::uint64_t operator()(K k) const noexcept {
+    return detail::mix64(static_cast<std::uint64_t>(k));
+  }
+};
+
+template <>
+struct StableHash<std::string_view> {
+  constexpr std::uint64_t operator()(std::string_view s) const noexcept {
+    return detail::mix64(detail::fnv1a(s));
+  }
+};
+
+template <>
+struct StableHash<std::string> {
+  std::uint64_t operator()(const std::string& s) const noexcept {
+    return StableHash<std::string_view>{}(s);
+  }
+};
+
+template <class A, class B>
+struct StableHash<std::pair<A, B>> {
+  std::uint64_t operator()(const std::pair<A, B>& p) const noexcept {
+    return detail::combine(StableHash<A>{}(p.first), StableHash<B>{}(p.second));
+  }
+};
+
+template <class... Ts>
+struct StableHash<std::tuple<Ts...>> {
+  std::uint64_t operator()(const std::tuple<Ts...>& t) const noexcept {
+    return std::apply(
+        [](const auto&... xs) {
+          std::uint64_t h = 0;
+          ((h = detail::combine(h, StableHash<std::remove_cvref_t<decltype(xs)>>{}(xs))), ...);
+          return h;
+        },
+        t);
+  }
+};
+
+/// A key type usable for routing: it has a StableHash and equality.
+template <class K>
+concept StableKey = requires(const K& k) {
+  { StableHash<K>{}(k) } -> std::convertible_to<std::uint64_t>;
+}
+&&std::equality_comparable<K>;
+
+template <StableKey K>
+std::uint64_t stable_hash(const K& k) noexcept {
+  return StableHash<K>{}(k);
+}
+
+/// Adapts StableHash to the Hash parameter of unordered containers.
+template <class K>
+struct StableHasher {
+  std::size_t operator()(const K& k) const noexcept { return StableHash<K>{}(k); }
+};
+
+}  // namespace weir

@@ -1,0 +1,122 @@
+#pragma once
+// The per-key logic that stateful_batch drives, and the small types it is handed.
+//
+// A logic type holds one key's state. It declares its output type and implements:
+//
+//   struct RunningSum {
+//     using output_type = std::uint64_t;
+//     std::uint64_t sum = 0;
+//     weir::StateAction on_batch(weir::Values<K, std::uint64_t> values, weir::Emit<K, output_type>&
+//     emit) {
+//       for (auto v : values) emit(sum += v);
+//       return weir::StateAction::retain;
+//     }
+//     std::uint64_t snapshot() const { return sum; }
+//     // optional:
+//     weir::StateAction on_notify(weir::Emit<K, output_type>& emit);   // a notify_at time came
+//     weir::StateAction on_eof(weir::Emit<K, output_type>& emit);      // the upstream ended
+//     std::optional<weir::Instant> notify_at() const;                  // when to call on_notify
+//   };
+//
+// and stateful_batch is given a builder `Logic(std::optional<State>)` (State = the type
+// snapshot() returns) that makes a fresh logic (nullopt) or one resumed from a snapshot.
+//
+// Lifecycle, per key: on_batch gets the key's values in arrival order, grouped by runs of
+// equal keys within a batch; on_notify runs once when notify_at() has passed (and must be
+// re-requested through notify_at to run again); on_eof runs once for every remaining key, in
+// ascending key order, when the upstream ends. Returning StateAction::discard drops the
+// key's logic (a later value builds a fresh one). notify_at() is asked after each call.
+
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "weir/inputs/clock.hpp"
+
+namespace weir {
+
+enum class StateAction : bool { retain = false, discard = true };
+
+/// The values of one key within a batch (a view; they may be moved from).
+template <class K, class V>
+class Values {
+ public:
+  class iterator {
+   public:
+    using value_type = V;
+    using difference_type = std::ptrdiff_t;
+    using reference = V&;
+    iterator() = default;
+    explicit iterator(std::pair<K, V>* p) : p_(p) {}
+    V& operator*() const { return p_->second; }
+    V* operator->() const { return &p_->second; }
+    iterator& operator++() {
+      ++p_;
+      return *this;
+    }
+    iterator operator++(int) {
+      auto t = *this;
+      ++p_;
+      return t;
+    }
+    bool operator==(const iterator&) const = default;
+
+   private:
+    std::pair<K, V>* p_ = nullptr;
+  };
+
+  Values(std::pair<K, V>* begin, std::pair<K, V>* end) : begin_(begin), end_(end) {}
+  [[nodiscard]] iterator begin() const { return iterator(begin_); }
+  [[nodiscard]] iterator end() const { return iterator(end_); }
+  [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(end_ - begin_); }
+  [[nodiscard]] bool empty() const { return begin_ == end_; }
+  V& operator[](std::size_t i) const { return begin_[i].second; }
+
+ private:
+  std::pair<K, V>* begin_;
+  std::pair<K, V>* end_;
+};
+
+/// Emits values for the current key: the stream receives (key, value).
+template <class K, class W>
+class Emit {
+ public:
+  Emit(std::vector<std::pair<K, W>>& out, const K& key) : out_(&out), key_(&key) {}
+  void operator()(W w) { out_->emplace_back(*key_, std::move(w)); }
+  [[nodiscard]] const K& key() const noexcept { return *key_; }
+
+ private:
+  std::vector<std::pair<K, W>>* out_;
+  const K* key_;
+};
+
+template <class Logic>
+using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().snapshot())>;
+
+template <class Logic, class K, class V>
+concept StatefulBatchLogic = requires(Logic& l, const Logic& cl, Values<K, V> vs,
+                                      Emit<K, typename Logic::output_type>& em) {
+  typename Logic::output_type;
+  { l.on_batch(vs, em) } -> std::same_as<StateAction>;
+  cl.snapshot();
+};
+
+namespace detail {
+template <class Logic, class E>
+concept HasOnNotify = requires(Logic& l, E& e) {
+  { l.on_notify(e) } -> std::same_as<StateAction>;
+};
+template <class Logic, class E>
+concept HasOnEof = requires(Logic& l, E& e) {
+  { l.on_eof(e) } -> std::same_as<StateAction>;
+};
+template <class Logic>
+concept HasNotifyAt = requires(const Logic& l) {
+  { l.notify_at() } -> std::same_as<std::optional<Instant>>;
+};
+}  // namespace detail
+
+}  // namespace weir

@@ -1,0 +1,54 @@
+#include "weir/runtime/dataflow.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace weir {
+
+namespace {
+void check_id(std::string_view what, std::string_view id) {
+  bool bad = id.empty() || std::any_of(id.begin(), id.end(), [](char c) {
+               return c == '.' || std::isspace(static_cast<unsigned char>(c)) != 0 ||
+                      std::iscntrl(static_cast<unsigned char>(c)) != 0;
+             });
+  if (bad) {
+    throw BuildError(fmt::format(
+        "{} '{}' is malformed: it must be non-empty and contain no '.' or whitespace", what, id));
+  }
+}
+}  // namespace
+
+Dataflow::Dataflow(std::string flow_id) : id_(std::move(flow_id)) { check_id("flow id", id_); }
+
+Dataflow::~Dataflow() = default;
+
+std::string Dataflow::add_step_id(std::string_view step_id) {
+  check_id("step id", step_id);
+  std::string fq = fmt::format("{}.{}", id_, step_id);
+  if (std::find(ids_.begin(), ids_.end(), fq) != ids_.end()) {
+    throw BuildError(
+        fmt::format("step '{}' already exists; do you have two steps with the same id?", fq));
+  }
+  ids_.push_back(fq);
+  return fq;
+}
+
+void Dataflow::validate() const {
+  auto has = [&](auto pred) { return std::any_of(steps_.begin(), steps_.end(), pred); };
+  if (!has([](const detail::StepDef& s) { return s.role == detail::StepRole::input; })) {
+    throw BuildError(fmt::format("dataflow '{}' needs at least one input step", id_));
+  }
+  if (!has([](const detail::StepDef& s) {
+        return s.role == detail::StepRole::output || s.role == detail::StepRole::inspect;
+      })) {
+    throw BuildError(fmt::format("dataflow '{}' needs at least one output or inspect step", id_));
+  }
+}
+
+void Dataflow::throw_foreign_stream(std::string_view fq_id) const {
+  throw BuildError(fmt::format("step '{}' was given a stream of another dataflow", fq_id));
+}
+
+}  // namespace weir
