@@ -29,6 +29,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -47,19 +48,24 @@ class BatchAsync {
 
   BatchAsync(Producer producer, std::chrono::steady_clock::duration timeout, std::size_t max_size,
              std::size_t channel_capacity = 1024)
-      : channel_(ioc_, channel_capacity), timeout_(timeout), max_size_(max_size) {
+      : channel_(std::make_shared<AsyncChannel<X>>(ioc_, channel_capacity)),
+        timeout_(timeout),
+        max_size_(max_size) {
     if (max_size_ == 0) throw std::invalid_argument("batch_async: max_size must be at least 1");
-    boost::asio::co_spawn(ioc_, producer(channel_), [this](const std::exception_ptr& e) {
-      error_ = e;
-      channel_.close();  // buffered items stay receivable
-    });
+    // The coroutine co-owns the channel, so a producer suspended inside it when this object
+    // is destroyed (its frame is destroyed with the io_context) never sees a dead channel.
+    auto run = [](std::shared_ptr<AsyncChannel<X>> ch, Producer p) -> boost::asio::awaitable<void> {
+      co_await p(*ch);
+    };
+    boost::asio::co_spawn(ioc_, run(channel_, std::move(producer)),
+                          [this](const std::exception_ptr& e) {
+                            error_ = e;
+                            channel_->close();  // buffered items stay receivable
+                          });
   }
   BatchAsync(const BatchAsync&) = delete;
   BatchAsync& operator=(const BatchAsync&) = delete;
-  ~BatchAsync() {
-    channel_.cancel();
-    ioc_.stop();
-  }
+  ~BatchAsync() = default;
 
   NextBatch<X> next() {
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
@@ -69,13 +75,13 @@ class BatchAsync {
       if (!receive_outstanding_) {
         // Only when no receive is pending, so no buffered item overtakes one already taken.
         while (out.size() < max_size_ &&
-               channel_.try_receive([&](boost::system::error_code ec, X v) {
+               channel_->try_receive([&](boost::system::error_code ec, X v) {
                  if (!ec) out.push_back(std::move(v));
                })) {
         }
         if (out.size() >= max_size_) break;
         receive_outstanding_ = true;
-        channel_.async_receive([this](boost::system::error_code ec, X v) {
+        channel_->async_receive([this](boost::system::error_code ec, X v) {
           receive_outstanding_ = false;
           if (ec) {
             closed_ = true;
@@ -108,7 +114,7 @@ class BatchAsync {
   }
 
   boost::asio::io_context ioc_;
-  AsyncChannel<X> channel_;
+  std::shared_ptr<AsyncChannel<X>> channel_;
   std::chrono::steady_clock::duration timeout_;
   std::size_t max_size_;
   std::deque<X> pending_;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ class TestingSource final : public FixedPartitionedSource<X, std::size_t> {
       : entries_(std::make_shared<const std::vector<Entry>>(std::move(entries))),
         batch_size_(batch_size == 0 ? 1 : batch_size) {}
   explicit TestingSource(const std::vector<X>& items, std::size_t batch_size = 1)
+      : TestingSource(std::vector<Entry>(items.begin(), items.end()), batch_size) {}
+  TestingSource(std::initializer_list<X> items, std::size_t batch_size = 1)
       : TestingSource(std::vector<Entry>(items.begin(), items.end()), batch_size) {}
 
   [[nodiscard]] std::vector<std::string> list_parts() const override { return {"iterable"}; }

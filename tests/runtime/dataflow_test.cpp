@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using weir_test::error_of;
+
+TEST_CASE("malformed and duplicate step ids are build errors naming them") {
+  CHECK(error_of([] { weir::Dataflow f("a.b"); }) ==
+        "flow id 'a.b' is malformed: it must be non-empty and contain no '.' or whitespace");
+  weir::Dataflow flow("df");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
+  CHECK(error_of([&] { weir::op::map("", s, [](int x) { return x; }); }) ==
+        "step id '' is malformed: it must be non-empty and contain no '.' or whitespace");
+  CHECK(error_of([&] { weir::op::map("x y", s, [](int x) { return x; }); }) ==
+        "step id 'x y' is malformed: it must be non-empty and contain no '.' or whitespace");
+  CHECK(error_of([&] { weir::op::map("in", s, [](int x) { return x; }); }) ==
+        "step 'df.in' already exists; do you have two steps with the same id?");
+}
+
+TEST_CASE("a flow without an input or without an output does not run") {
+  weir::Dataflow empty("empty");
+  CHECK(error_of([&] { weir::run(empty); }) == "dataflow 'empty' needs at least one input step");
+  weir::Dataflow no_out("no_out");
+  weir::op::input("in", no_out, weir::testing::TestingSource<int>({1}));
+  CHECK(error_of([&] { weir::run(no_out); }) ==
+        "dataflow 'no_out' needs at least one output or inspect step");
+}
+
+TEST_CASE("a stream of another flow is refused") {
+  weir::Dataflow a("a");
+  weir::Dataflow b("b");
+  auto sa = weir::op::input("in", a, weir::testing::TestingSource<int>({1}));
+  auto sb = weir::op::input("in", b, weir::testing::TestingSource<int>({1}));
+  CHECK(error_of([&] { weir::op::merge("m", sa, sb); }) ==
+        "step 'a.m' was given a stream of another dataflow");
+}
+
+TEST_CASE("the run configuration is checked") {
+  weir::Dataflow flow("cfg");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
+  weir::op::output("out", s, weir::testing::TestingSink<int>{});
+  CHECK(error_of([&] { weir::run(flow, {.workers = 0}); }) ==
+        "the worker count must be at least 1");
+}

@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "support.hpp"
+
+using namespace std::chrono_literals;
+using KV = std::pair<std::string, int>;
+
+namespace {
+
+struct RunningSum {
+  using output_type = int;
+  int sum = 0;
+  weir::StateAction on_batch(weir::Values<std::string, int> vs,
+                             weir::Emit<std::string, int>& emit) {
+    for (int v : vs) emit(sum += v);
+    return weir::StateAction::retain;
+  }
+  int snapshot() const { return sum; }
+};
+
+std::vector<KV> running_sums(const std::vector<KV>& input, std::size_t workers, std::size_t batch) {
+  weir::Dataflow flow("sums");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(input, batch));
+  auto sums = weir::op::stateful_batch(
+      "sum", s, [](std::optional<int> st) { return RunningSum{st.value_or(0)}; });
+  weir::testing::TestingSink<KV> sink;
+  weir::op::output("out", sums, sink);
+  weir::run(flow, {.workers = workers});
+  return sink.items();
+}
+
+}  // namespace
+
+TEST_CASE("stateful_batch keeps per-key arrival order on any number of workers") {
+  std::vector<KV> input;
+  for (int i = 0; i < 400; ++i) input.emplace_back("k" + std::to_string(i % 7), i);
+  std::map<std::string, std::vector<int>> expected;
+  std::map<std::string, int> acc;
+  for (auto& [k, v] : input) expected[k].push_back(acc[k] += v);
+  for (std::size_t workers : {1, 2, 4}) {
+    for (std::size_t batch : {1, 13, 1000}) {
+      std::map<std::string, std::vector<int>> got;
+      for (auto& [k, v] : running_sums(input, workers, batch)) got[k].push_back(v);
+      INFO("workers " << workers << ", batch " << batch);
+      CHECK(got == expected);
+    }
+  }
+}
+
+namespace {
+
+// Emits its values at EOF, in key order; discards when it sees "drop".
+struct Collect {
+  using output_type = std::string;
+  std::string seen;
+  weir::StateAction on_batch(weir::Values<int, std::string> vs, weir::Emit<int, std::string>&) {
+    for (auto& v : vs) {
+      if (v == "drop") return weir::StateAction::discard;
+      seen += v;
+    }
+    return weir::StateAction::retain;
+  }
+  weir::StateAction on_eof(weir::Emit<int, std::string>& emit) {
+    emit(seen);
+    return weir::StateAction::discard;
+  }
+  std::string snapshot() const { return seen; }
+};
+
+}  // namespace
+
+TEST_CASE("on_eof visits keys in ascending order, discard drops a key and it can come back") {
+  std::vector<std::pair<int, std::string>> input{{3, "a"},    {1, "b"}, {2, "c"}, {3, "d"},
+                                                 {1, "drop"}, {1, "e"}, {2, "f"}};
+  weir::Dataflow flow("eof");
+  auto s = weir::op::input("in", flow,
+                           weir::testing::TestingSource<std::pair<int, std::string>>(input, 3));
+  auto out = weir::op::stateful_batch(
+      "collect", s, [](std::optional<std::string> st) { return Collect{st.value_or("")}; });
+  weir::testing::TestingSink<std::pair<int, std::string>> sink;
+  weir::op::output("out", out, sink);
+  weir::run(flow);
+  CHECK(sink.items() == std::vector<std::pair<int, std::string>>{{1, "e"}, {2, "cf"}, {3, "ad"}});
+}
+
+namespace {
+
+// Asks to be notified 10 s after each value; on notify emits how many it saw, and re-arms
+// only once.
+struct Timer {
+  using output_type = std::string;
+  int values = 0;
+  int notified = 0;  // per arming round
+  std::optional<weir::Instant> at;
+  weir::StateAction on_batch(weir::Values<std::string, int> vs,
+                             weir::Emit<std::string, std::string>&) {
+    values += static_cast<int>(vs.size());
+    notified = 0;
+    at = weir::clock().now() + 10s;
+    return weir::StateAction::retain;
+  }
+  weir::StateAction on_notify(weir::Emit<std::string, std::string>& emit) {
+    ++notified;
+    emit("notify " + std::to_string(notified) + " after " + std::to_string(values));
+    at = notified == 1 ? std::optional(weir::clock().now() + 5s) : std::nullopt;
+    return weir::StateAction::retain;
+  }
+  weir::StateAction on_eof(weir::Emit<std::string, std::string>& emit) {
+    emit("eof");
+    return weir::StateAction::discard;
+  }
+  std::optional<weir::Instant> notify_at() const { return at; }
+  int snapshot() const { return values; }
+};
+
+}  // namespace
+
+TEST_CASE("notify timers fire once at their time and must be re-armed") {
+  weir::ManualClock mc;
+  weir::ScopedClock scoped(mc);
+  const auto t0 = mc.now();
+  std::vector<weir::testing::TestingSource<KV>::Entry> input{KV{"a", 1}, weir::testing::Pause{30s},
+                                                             KV{"a", 2}, weir::testing::Pause{60s}};
+  weir::Dataflow flow("timers");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(input, 10));
+  auto out = weir::op::stateful_batch("t", s, [](std::optional<int>) { return Timer{}; });
+  std::vector<std::pair<std::string, weir::Duration>> seen;
+  auto stamped = weir::op::inspect(
+      "log", out, [&](const std::string&, const std::pair<std::string, std::string>& x) {
+        seen.emplace_back(x.second, mc.now() - t0);
+      });
+  weir::op::output("out", stamped,
+                   weir::testing::TestingSink<std::pair<std::string, std::string>>{});
+  weir::run(flow);
+  using P = std::pair<std::string, weir::Duration>;
+  CHECK(seen == std::vector<P>{{"notify 1 after 1", 10s},
+                               {"notify 2 after 1", 15s},
+                               {"notify 1 after 2", 40s},
+                               {"notify 2 after 2", 45s},
+                               {"eof", 90s}});
+}
