@@ -15,7 +15,7 @@ fs::path write_file(const std::string& name, const std::string& text) {
 }
 }  // namespace
 
-TEST_CASE("FileSource yields lines, keeps blank ones, and resumes at a byte offset") {
+TEST_CASE("FileSource yields lines - keeps blank ones - and resumes at a byte offset") {
   auto path = write_file("lines.txt", "alpha\n\nbeta\ngamma");
   weir::files::FileSource src(path, 2);
   CHECK(src.list_parts() == V{path.string()});
@@ -29,7 +29,7 @@ TEST_CASE("FileSource yields lines, keeps blank ones, and resumes at a byte offs
   fs::remove(path);
 }
 
-TEST_CASE("FileSource on a missing file fails when the flow is built, naming the step") {
+TEST_CASE("FileSource on a missing file fails when the flow is built - naming the step") {
   weir::Dataflow flow("files");
   auto s = weir::op::input("read", flow, weir::files::FileSource("/nonexistent/in.txt"));
   weir::op::output("out", s, weir::testing::TestingSink<std::string>{});

@@ -6,7 +6,7 @@ using weir::testing::TestingSource;
 using Entry = TestingSource<int>::Entry;
 using V = std::vector<int>;
 
-TEST_CASE("TestingSource batches, stops at Eof, and its snapshot resumes after the marker") {
+TEST_CASE("TestingSource batches - stops at Eof - and its snapshot resumes after the marker") {
   TestingSource<int> src(std::vector<Entry>{1, 2, 3, weir::testing::Eof{}, 4, 5}, 2);
   auto p = src.build_part("s", "iterable", std::nullopt);
   CHECK(p->next_batch() == V{1, 2});
@@ -18,7 +18,7 @@ TEST_CASE("TestingSource batches, stops at Eof, and its snapshot resumes after t
   CHECK_FALSE(resumed->next_batch().has_value());
 }
 
-TEST_CASE("TestingSource Pause sets next_awake, Abort fires once") {
+TEST_CASE("TestingSource Pause sets next_awake - Abort fires once") {
   weir::ManualClock mc;
   weir::ScopedClock scoped(mc);
   TestingSource<int> src(std::vector<Entry>{1, weir::testing::Pause{std::chrono::seconds(3)}, 2,

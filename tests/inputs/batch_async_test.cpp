@@ -7,7 +7,7 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using V = std::vector<int>;
 
-TEST_CASE("batch_async gathers up to max_size items per call, then ends") {
+TEST_CASE("batch_async gathers up to max_size items per call - then ends") {
   weir::BatchAsync<int> b(
       [](weir::AsyncChannel<int>& out) -> asio::awaitable<void> {
         for (int i = 0; i < 5; ++i) co_await out.async_send({}, i, asio::use_awaitable);
@@ -63,7 +63,7 @@ TEST_CASE("batch_async loses nothing when the timeout cuts a slow producer short
   CHECK(empty_calls > 0);  // the timeout did cut calls short
 }
 
-TEST_CASE("batch_async delivers every item, then rethrows the producer's error") {
+TEST_CASE("batch_async delivers every item - then rethrows the producer's error") {
   weir::BatchAsync<int> b(
       [](weir::AsyncChannel<int>& out) -> asio::awaitable<void> {
         for (int i = 0; i < 3; ++i) co_await out.async_send({}, i, asio::use_awaitable);

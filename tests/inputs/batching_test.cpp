@@ -22,7 +22,7 @@ TEST_CASE("batch owns an rvalue range and rejects a zero size") {
   CHECK_THROWS_WITH(weir::batch(std::vector<int>{1}, 0), "batch size must be at least 1");
 }
 
-TEST_CASE("batch_getter yields when the getter returns the sentinel, ends on EndOfInput") {
+TEST_CASE("batch_getter yields when the getter returns the sentinel - ends on EndOfInput") {
   std::queue<int> q;
   for (int x : {1, 2, -1, 3, -1}) q.push(x);
   bool done = false;

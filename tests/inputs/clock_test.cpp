@@ -4,7 +4,7 @@
 
 using namespace std::chrono_literals;
 
-TEST_CASE("a manual clock moves only when told, or to an idle deadline") {
+TEST_CASE("a manual clock moves only when told - or to an idle deadline") {
   weir::ManualClock c;
   auto t0 = c.now();
   CHECK(c.now() == t0);

@@ -5,7 +5,7 @@
 using weir::testing::TestingSink;
 using weir::testing::TestingSource;
 
-TEST_CASE("map, filter, flat_map, key_on and inspect compose") {
+TEST_CASE("map - filter - flat_map - key_on and inspect compose") {
   weir::Dataflow flow("ops");
   auto s = weir::op::input("in", flow, TestingSource<std::string>({"a b", "", "c d e"}, 2));
   auto words = weir::op::flat_map("split", s, [](std::string&& line) {

@@ -69,7 +69,7 @@ TEST_CASE("a fixed sink routes each key by part_fn over the sorted partition lis
   }
 }
 
-TEST_CASE("a dynamic sink has one partition per worker, each closed once") {
+TEST_CASE("a dynamic sink has one partition per worker - each closed once") {
   weir::Dataflow flow("dyn");
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1, 2, 3}));
   weir::testing::TestingSink<int> sink;

@@ -4,7 +4,7 @@
 #include <boost/serialization/map.hpp>
 #include <weir/recovery/codec.hpp>
 
-TEST_CASE("the snapshot codec round-trips states, including std::optional") {
+TEST_CASE("the snapshot codec round-trips states - including std::optional") {
   using State = std::map<std::string, std::vector<int>>;
   State s{{"a", {1, 2}}, {"b", {}}};
   CHECK(weir::recovery::decode<State>(weir::recovery::encode(s)) == s);

@@ -6,7 +6,7 @@
 using weir::testing::TestingSink;
 using weir::testing::TestingSource;
 
-TEST_CASE("branch splits by predicate, merge joins streams") {
+TEST_CASE("branch splits by predicate - merge joins streams") {
   weir::Dataflow flow("bm");
   auto s = weir::op::input("in", flow, TestingSource<int>({1, 2, 3, 4, 5, 6}, 4));
   auto b = weir::op::branch("even", s, [](int x) { return x % 2 == 0; });
@@ -24,7 +24,7 @@ TEST_CASE("branch splits by predicate, merge joins streams") {
   CHECK(weir_test::sorted(merged.items()) == std::vector<int>{1, 3, 5, 20, 40, 60});
 }
 
-TEST_CASE("flat_map_batch sees whole batches; a stream used twice fans out") {
+TEST_CASE("flat_map_batch sees whole batches - a stream used twice fans out") {
   weir::Dataflow flow("fmb");
   auto s = weir::op::input("in", flow, TestingSource<int>({1, 2, 3, 4, 5}, 2));
   auto sizes = weir::op::flat_map_batch(
@@ -58,7 +58,7 @@ TEST_CASE("redistribute spreads items over every worker and loses none") {
   CHECK(workers == std::set<std::size_t>{0, 1, 2});
 }
 
-TEST_CASE("epochs start at 1 and, with an interval of zero, close after every batch") {
+TEST_CASE("epochs start at 1 and - with an interval of zero - close after every batch") {
   weir::Dataflow flow("epochs");
   auto s = weir::op::input("in", flow, TestingSource<int>({1, 2, 3, 4, 5}, 2));
   std::vector<std::pair<int, weir::Epoch>> seen;

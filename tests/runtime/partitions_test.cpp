@@ -55,7 +55,7 @@ class Listed final : public weir::FixedPartitionedSource<std::string, int> {
 
 }  // namespace
 
-TEST_CASE("partition assignment: least-listed first, then least loaded, deterministic") {
+TEST_CASE("partition assignment: least-listed first - then least loaded - deterministic") {
   using weir::detail::assign_partitions;
   using A = std::vector<std::pair<std::string, std::size_t>>;
   CHECK(assign_partitions({{"a", "b", "c", "d"}, {"a", "b", "c", "d"}}) ==

@@ -61,7 +61,7 @@ std::vector<int> run_script(Script& script) {
 
 }  // namespace
 
-TEST_CASE("next_awake gates polling; none means at once after items and 1 ms after nothing") {
+TEST_CASE("next_awake gates polling - none means at once after items and 1 ms after nothing") {
   weir::ManualClock mc;
   weir::ScopedClock scoped(mc);
   const auto t0 = mc.now();
@@ -85,7 +85,7 @@ TEST_CASE("next_awake gates polling; none means at once after items and 1 ms aft
   CHECK(std::count(script.events.begin(), script.events.end(), "close") == 1);
 }
 
-TEST_CASE("an empty batch is not the end; the run ends when the partition says so") {
+TEST_CASE("an empty batch is not the end - the run ends when the partition says so") {
   weir::ManualClock mc;
   weir::ScopedClock scoped(mc);
   Script script;
@@ -96,7 +96,7 @@ TEST_CASE("an empty batch is not the end; the run ends when the partition says s
   CHECK(script.polled.size() == 12);
 }
 
-TEST_CASE("an exception in next_batch stops the run naming step, partition and worker") {
+TEST_CASE("an exception in next_batch stops the run naming step - partition and worker") {
   Script script;  // no steps: the first poll throws
   CHECK(weir_test::error_of([&] { run_script(script); }) ==
         "step 'poll.in' failed in next_batch (partition 'only', worker 0): polled after the end");

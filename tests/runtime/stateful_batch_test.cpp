@@ -70,9 +70,9 @@ struct Collect {
 
 }  // namespace
 
-TEST_CASE("on_eof visits keys in ascending order, discard drops a key and it can come back") {
-  std::vector<std::pair<int, std::string>> input{{3, "a"},    {1, "b"}, {2, "c"}, {3, "d"},
-                                                 {1, "drop"}, {1, "e"}, {2, "f"}};
+TEST_CASE("on_eof visits keys in ascending order and a discarded key can come back") {
+  std::vector<std::pair<int, std::string>> input{{3, "a"}, {1, "b"}, {2, "c"}, {1, "drop"},
+                                                 {3, "d"}, {1, "e"}, {2, "f"}};
   weir::Dataflow flow("eof");
   auto s = weir::op::input("in", flow,
                            weir::testing::TestingSource<std::pair<int, std::string>>(input, 3));
