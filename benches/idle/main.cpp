@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
 
   double c0 = cpu_seconds();
   auto t0 = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - t0 < d) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (std::chrono::steady_clock::now() - t0 < d)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const double baseline = cpu_seconds() - c0;
 
   weir::Dataflow flow("idle");
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   std::printf("%-10s %12s %10s\n", "run", "cpu_seconds", "wall_s");
   std::printf("%-10s %12.4f %10.2f\n", "baseline", baseline, secs);
   std::printf("%-10s %12.4f %10.2f  (goal < 0.05)\n", "weir", used, wall);
-  weir_bench::write_results("idle", {{"cpu_seconds", used}, {"baseline_cpu_seconds", baseline},
-                                     {"wall_seconds", wall}});
+  weir_bench::write_results(
+      "idle", {{"cpu_seconds", used}, {"baseline_cpu_seconds", baseline}, {"wall_seconds", wall}});
   return 0;
 }

@@ -83,9 +83,8 @@ std::uint64_t run_weir(std::uint64_t n, std::size_t workers) {
   auto doubled = weir::op::map("double", items, [](Item x) { return Item{x.first, x.second * 2}; });
   auto even = weir::op::filter("even", doubled, [](const Item& x) { return x.first % 2 == 0; });
   auto keyed = weir::op::key_on("key", even, [](const Item& x) { return x.first; });
-  auto sums = weir::op::stateful_batch("sum", keyed, [](std::optional<std::uint64_t> s) {
-    return RunningSum{s.value_or(0)};
-  });
+  auto sums = weir::op::stateful_batch(
+      "sum", keyed, [](std::optional<std::uint64_t> s) { return RunningSum{s.value_or(0)}; });
   weir::op::output("count", sums, CountingSink(count));
   weir::run(flow, {.workers = workers});
   return count.load();
@@ -122,9 +121,11 @@ int main(int argc, char** argv) {
     std::uint64_t c = 0;
     base.push_back(weir_bench::seconds([&] { expected = run_baseline(n); }));
     w1.push_back(weir_bench::seconds([&] { c = run_weir(n, 1); }));
-    if (c != expected) return std::fprintf(stderr, "weir w1 counted %lu, expected %lu\n", c, expected), 1;
+    if (c != expected)
+      return std::fprintf(stderr, "weir w1 counted %lu, expected %lu\n", c, expected), 1;
     w2.push_back(weir_bench::seconds([&] { c = run_weir(n, 2); }));
-    if (c != expected) return std::fprintf(stderr, "weir w2 counted %lu, expected %lu\n", c, expected), 1;
+    if (c != expected)
+      return std::fprintf(stderr, "weir w2 counted %lu, expected %lu\n", c, expected), 1;
   }
   const double rb = total / weir_bench::median(base);
   const double r1 = total / weir_bench::median(w1);
@@ -133,8 +134,9 @@ int main(int argc, char** argv) {
   std::printf("%-12s %14s %10s\n", "run", "items/s", "ratio");
   std::printf("%-12s %14.3e %10s\n", "baseline", rb, "1.00");
   std::printf("%-12s %14.3e %10.2f  (goal >= 0.50 x baseline)\n", "weir_w1", r1, r1 / rb);
-  std::printf("%-12s %14.3e %10.2f  (goal >= 1.70 x weir_w1: %.2f)\n", "weir_w2", r2, r2 / rb, r2 / r1);
-  weir_bench::write_results("pipeline", {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2},
-                                         {"items", total}});
+  std::printf("%-12s %14.3e %10.2f  (goal >= 1.70 x weir_w1: %.2f)\n", "weir_w2", r2, r2 / rb,
+              r2 / r1);
+  weir_bench::write_results("pipeline",
+                            {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2}, {"items", total}});
   return 0;
 }

@@ -101,18 +101,26 @@ struct is_vector : std::false_type {};
 template <class T, class A>
 struct is_vector<std::vector<T, A>> : std::true_type {};
 
-template <class X, class S>
-void build_fixed_source(WorkerGraph& g, SourceNode<X>& node, const std::string& fq,
-                        const FixedPartitionedSource<X, S>& src) {
-  auto& ctx = g.ctx();
-  auto mine = guarded(ctx, fq, std::nullopt, "list_parts", [&] { return src.list_parts(); });
-  auto all = ctx.shared().all_gather(ctx.index(), std::move(mine));
-  auto assignment = assign_partitions(all);
+/// Calls list_parts on every worker and assigns the union (assign_partitions); no partition
+/// anywhere is an error naming the step.
+template <class ListParts>
+std::vector<std::pair<std::string, std::size_t>> gather_partitions(WorkerContext& ctx,
+                                                                   const std::string& fq,
+                                                                   ListParts list_parts) {
+  auto mine = guarded(ctx, fq, std::nullopt, "list_parts", list_parts);
+  auto assignment = assign_partitions(ctx.shared().all_gather(ctx.index(), std::move(mine)));
   if (assignment.empty()) {
     throw StepError(fq, ctx.index(), std::nullopt, "list_parts",
                     "no partitions found on any worker");
   }
-  for (auto& [part, worker] : assignment) {
+  return assignment;
+}
+
+template <class X, class S>
+void build_fixed_source(WorkerGraph& g, SourceNode<X>& node, const std::string& fq,
+                        const FixedPartitionedSource<X, S>& src) {
+  auto& ctx = g.ctx();
+  for (auto& [part, worker] : gather_partitions(ctx, fq, [&] { return src.list_parts(); })) {
     if (worker != ctx.index()) continue;
     const std::optional<std::string> name = part;
     auto p = guarded(ctx, fq, name, "build_part",
@@ -173,14 +181,7 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
     std::shared_ptr<const FixedPartitionedSink<X, St, K>> base = snk;
     factory = [fq, base, port = up.port()](detail::WorkerGraph& g) {
       auto& ctx = g.ctx();
-      auto mine =
-          detail::guarded(ctx, fq, std::nullopt, "list_parts", [&] { return base->list_parts(); });
-      auto assignment =
-          detail::assign_partitions(ctx.shared().all_gather(ctx.index(), std::move(mine)));
-      if (assignment.empty()) {
-        throw StepError(fq, ctx.index(), std::nullopt, "list_parts",
-                        "no partitions found on any worker");
-      }
+      auto assignment = detail::gather_partitions(ctx, fq, [&] { return base->list_parts(); });
       std::vector<std::string> parts;
       std::vector<std::size_t> owners;
       for (auto& [p, w] : assignment) {
