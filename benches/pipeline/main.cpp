@@ -2,7 +2,9 @@
 // (value x 2) -> filter (even keys) -> key_on -> running sum per key (stateful_batch) -> a
 // counting sink; weir on 1 and 2 workers against a hand-written loop doing the same work.
 //
-//   bench_pipeline [ITEMS_PER_PARTITION] [REPEATS]     (defaults: 25000000 3)
+//   bench_pipeline [ITEMS_PER_PARTITION] [REPEATS] [ONLY]     (defaults: 25000000 3)
+//
+// ONLY = baseline, w1 or w2 runs just that one (for profiling) and writes no results.
 
 #include <atomic>
 #include <cstdint>
@@ -112,6 +114,21 @@ std::uint64_t run_baseline(std::uint64_t n) {
 int main(int argc, char** argv) {
   const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 25'000'000;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
+  if (argc > 3) {
+    const std::string only = argv[3];
+    const std::size_t workers = only == "w2" ? 2 : 1;
+    double s = 0;
+    std::uint64_t c = 0;
+    if (only == "baseline") {
+      s = weir_bench::seconds([&] { c = run_baseline(n); });
+    } else if (only == "w1" || only == "w2") {
+      s = weir_bench::seconds([&] { c = run_weir(n, workers); });
+    } else {
+      return std::fprintf(stderr, "ONLY must be baseline, w1 or w2, not '%s'\n", argv[3]), 2;
+    }
+    std::printf("%s: %.3e items/s (%lu counted)\n", argv[3], 2.0 * static_cast<double>(n) / s, c);
+    return 0;
+  }
   const double total = 2.0 * static_cast<double>(n);
   std::vector<double> w1;
   std::vector<double> w2;

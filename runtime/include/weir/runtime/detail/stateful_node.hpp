@@ -2,6 +2,8 @@
 // The keyed stateful primitive on one worker. Items (K, V) arrive routed by
 // stable_hash(K) % workers; each key's logic lives in a hash map on its owning worker.
 //
+// State lives in a KeyTable (dense entries, power-of-two open addressing).
+//
 // Batches of the open epoch (the input frontier) are applied at once; batches of a later
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
 // upstream ends, on_eof runs for every key in ascending key order. Timers: the earliest
@@ -13,13 +15,13 @@
 #include <optional>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
+#include "weir/runtime/detail/key_table.hpp"
 #include "weir/runtime/stable_hash.hpp"
 #include "weir/runtime/stateful_logic.hpp"
 
@@ -44,6 +46,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     Logic logic;
     std::optional<Instant> notify;
   };
+  using Table = KeyTable<K, Entry>;
   struct Timer {
     Instant at;
     K key;
@@ -102,33 +105,33 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       const std::size_t n = items.size();
       std::size_t i = 0;
       while (i < n) {
+        const K& key = items[i].first;
         std::size_t j = i + 1;
-        while (j < n && items[j].first == items[i].first) ++j;
-        auto it = state_.find(items[i].first);
-        if (it == state_.end()) {
-          it =
-              state_.try_emplace(items[i].first, Entry{builder_(std::nullopt), std::nullopt}).first;
-        }
-        E emit(out, it->first);
-        StateAction a = it->second.logic.on_batch(Values<K, V>(&items[i], &items[j]), emit);
-        after_call(it, a);
+        while (j < n && items[j].first == key) ++j;
+        const std::uint64_t h = stable_hash(key);
+        std::size_t at = state_.find(key, h);
+        if (at == Table::npos) at = state_.insert(key, h, Entry{builder_(std::nullopt), {}});
+        auto& entry = state_[at];
+        E emit(out, entry.key);
+        StateAction a = entry.value.logic.on_batch(Values<K, V>(&items[i], &items[j]), emit);
+        after_call(at, a);
         i = j;
       }
     });
     out_.emit(e, std::move(out));
   }
 
-  template <class It>
-  void after_call(It it, StateAction a) {
+  void after_call(std::size_t at, StateAction a) {
     if (a == StateAction::discard) {
-      state_.erase(it);
+      state_.erase(at);
       return;
     }
     if constexpr (HasNotifyAt<Logic>) {
-      std::optional<Instant> t = it->second.logic.notify_at();
-      if (t != it->second.notify) {
-        it->second.notify = t;
-        if (t) timers_.push(Timer{*t, it->first});
+      auto& entry = state_[at];
+      std::optional<Instant> t = entry.value.logic.notify_at();
+      if (t != entry.value.notify) {
+        entry.value.notify = t;
+        if (t) timers_.push(Timer{*t, entry.key});
       }
     }
   }
@@ -143,11 +146,12 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         while (!timers_.empty() && timers_.top().at <= now) {
           Timer t = timers_.top();
           timers_.pop();
-          auto it = state_.find(t.key);
-          if (it == state_.end() || it->second.notify != t.at) continue;  // stale
-          it->second.notify.reset();
-          E emit(out, it->first);
-          after_call(it, it->second.logic.on_notify(emit));
+          const std::size_t at = state_.find(t.key);
+          if (at == Table::npos || state_[at].value.notify != t.at) continue;  // stale
+          auto& entry = state_[at];
+          entry.value.notify.reset();
+          E emit(out, entry.key);
+          after_call(at, entry.value.logic.on_notify(emit));
         }
       });
       out_.emit(frontier_, std::move(out));
@@ -161,16 +165,21 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void at_eof(Epoch epoch) {
     std::vector<OutItem> out;
     if constexpr (HasOnEof<Logic, E>) {
-      std::vector<typename decltype(state_)::iterator> order;
-      order.reserve(state_.size());
-      for (auto it = state_.begin(); it != state_.end(); ++it) order.push_back(it);
-      std::sort(order.begin(), order.end(), [](auto a, auto b) { return a->first < b->first; });
+      std::vector<std::size_t> order(state_.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(),
+                [&](std::size_t a, std::size_t b) { return state_[a].key < state_[b].key; });
+      std::vector<std::size_t> discarded;
       guarded(ctx_, step_id(), std::nullopt, "on_eof", [&] {
-        for (auto it : order) {
-          E emit(out, it->first);
-          if (it->second.logic.on_eof(emit) == StateAction::discard) state_.erase(it);
+        for (std::size_t at : order) {
+          auto& entry = state_[at];
+          E emit(out, entry.key);
+          if (entry.value.logic.on_eof(emit) == StateAction::discard) discarded.push_back(at);
         }
       });
+      // Erasing from the highest index down moves only entries that stay.
+      std::sort(discarded.begin(), discarded.end(), std::greater<>());
+      for (std::size_t at : discarded) state_.erase(at);
     }
     timers_ = {};
     out_.emit(epoch, std::move(out));
@@ -179,7 +188,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   WorkerContext& ctx_;
   Output<OutItem>& out_;
   Builder builder_;
-  std::unordered_map<K, Entry, StableHasher<K>> state_;
+  Table state_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::map<Epoch, std::vector<std::vector<Item>>> later_;
   Epoch frontier_ = kFirstEpoch;

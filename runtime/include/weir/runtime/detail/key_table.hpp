@@ -1,0 +1,126 @@
+#pragma once
+// KeyTable: the per-key state of a stateful step on one worker.
+//
+// Entries live in one dense vector (iteration and sorting touch contiguous memory); an
+// open-addressing index of power-of-two size maps a key's stable hash to its entry, so a
+// look-up is a mask and a short linear probe, never a division. Erasing moves the last
+// entry into the hole, so indices (not keys) change on erase: callers hold an index only
+// until the next insert or erase.
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "weir/runtime/stable_hash.hpp"
+
+namespace weir::detail {
+
+template <class K, class T>
+class KeyTable {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  struct Entry {
+    K key;
+    T value;
+    std::uint64_t hash;
+  };
+
+  /// The index of `key`'s entry, or npos.
+  [[nodiscard]] std::size_t find(const K& key) const { return find(key, stable_hash(key)); }
+
+  [[nodiscard]] std::size_t find(const K& key, std::uint64_t h) const {
+    if (slots_.empty()) return npos;
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.index == kEmpty) return npos;
+      if (s.hash == h && entries_[s.index].key == key) return s.index;
+    }
+  }
+
+  /// Adds an entry for a key that is not present; returns its index.
+  template <class... Args>
+  std::size_t insert(const K& key, std::uint64_t h, Args&&... args) {
+    if ((entries_.size() + 1) * 4 > slots_.size() * 3) grow();
+    const auto index = static_cast<std::uint32_t>(entries_.size());
+    entries_.push_back(Entry{key, T(std::forward<Args>(args)...), h});
+    place(h, index);
+    return index;
+  }
+
+  /// Removes the entry at `index`; the last entry moves into its place.
+  void erase(std::size_t index) {
+    remove_slot(entries_[index].hash, index);
+    const std::size_t last = entries_.size() - 1;
+    if (index != last) {
+      slot_of(entries_[last].hash, last).index = static_cast<std::uint32_t>(index);
+      entries_[index] = std::move(entries_[last]);
+    }
+    entries_.pop_back();
+  }
+
+  void clear() {
+    entries_.clear();
+    slots_.clear();
+    mask_ = 0;
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return entries_.empty(); }
+  Entry& operator[](std::size_t index) { return entries_[index]; }
+  const Entry& operator[](std::size_t index) const { return entries_[index]; }
+  [[nodiscard]] auto begin() { return entries_.begin(); }
+  [[nodiscard]] auto end() { return entries_.end(); }
+  [[nodiscard]] auto begin() const { return entries_.begin(); }
+  [[nodiscard]] auto end() const { return entries_.end(); }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xffffffffU;
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t index = kEmpty;
+  };
+
+  void place(std::uint64_t h, std::uint32_t index) {
+    std::size_t i = h & mask_;
+    while (slots_[i].index != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = Slot{h, index};
+  }
+
+  Slot& slot_of(std::uint64_t h, std::size_t index) {
+    std::size_t i = h & mask_;
+    while (slots_[i].index != index) i = (i + 1) & mask_;
+    return slots_[i];
+  }
+
+  // Linear probing with backward-shift deletion: no tombstones, probes stay short.
+  void remove_slot(std::uint64_t h, std::size_t index) {
+    std::size_t hole = &slot_of(h, index) - slots_.data();
+    for (std::size_t i = (hole + 1) & mask_; slots_[i].index != kEmpty; i = (i + 1) & mask_) {
+      const std::size_t home = slots_[i].hash & mask_;
+      // Move slot i back into the hole unless its home lies cyclically in (hole, i].
+      const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+      if (!stays) {
+        slots_[hole] = slots_[i];
+        hole = i;
+      }
+    }
+    slots_[hole] = Slot{};
+  }
+
+  void grow() {
+    const std::size_t n = slots_.empty() ? 16 : slots_.size() * 2;
+    slots_.assign(n, Slot{});
+    mask_ = n - 1;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      place(entries_[i].hash, static_cast<std::uint32_t>(i));
+    }
+  }
+
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
+}  // namespace weir::detail

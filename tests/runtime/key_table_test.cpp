@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <map>
+#include <random>
+
+#include <weir/runtime/detail/key_table.hpp>
+
+namespace {
+
+// A key whose hash puts every key in a handful of home slots, so probes collide and
+// deletions have to shift entries back.
+struct Crowded {
+  int id;
+  bool operator==(const Crowded&) const = default;
+};
+
+}  // namespace
+
+template <>
+struct weir::StableHash<Crowded> {
+  std::uint64_t operator()(const Crowded& k) const noexcept {
+    return static_cast<std::uint64_t>(k.id % 3);
+  }
+};
+
+namespace {
+
+template <class K>
+void check_against_map(const weir::detail::KeyTable<K, int>& table, const std::map<int, int>& model,
+                       auto make_key) {
+  REQUIRE(table.size() == model.size());
+  for (const auto& [id, value] : model) {
+    const std::size_t at = table.find(make_key(id));
+    REQUIRE(at != table.npos);
+    CHECK(table[at].value == value);
+  }
+}
+
+template <class K>
+void random_inserts_and_erases(auto make_key) {
+  weir::detail::KeyTable<K, int> table;
+  std::map<int, int> model;
+  std::mt19937 rng(7);
+  for (int step = 0; step < 20000; ++step) {
+    const int id = static_cast<int>(rng() % 300);
+    const K key = make_key(id);
+    const std::size_t at = table.find(key);
+    if (rng() % 3 == 0) {
+      if (at != table.npos) {
+        table.erase(at);
+        model.erase(id);
+      }
+    } else if (at == table.npos) {
+      table.insert(key, weir::stable_hash(key), step);
+      model[id] = step;
+    } else {
+      table[at].value = step;
+      model[id] = step;
+    }
+    if (step % 1000 == 0) check_against_map(table, model, make_key);
+  }
+  check_against_map(table, model, make_key);
+  for (int id = 300; id < 320; ++id) CHECK(table.find(make_key(id)) == table.npos);
+}
+
+}  // namespace
+
+TEST_CASE("KeyTable agrees with std::map under random inserts and erases", "[key_table]") {
+  random_inserts_and_erases<std::uint64_t>([](int id) { return static_cast<std::uint64_t>(id); });
+}
+
+TEST_CASE("KeyTable keeps colliding keys reachable through erases", "[key_table]") {
+  random_inserts_and_erases<Crowded>([](int id) { return Crowded{id}; });
+}
+
+TEST_CASE("KeyTable erase moves the last entry into the hole", "[key_table]") {
+  weir::detail::KeyTable<std::string, int> table;
+  const std::vector<std::string> keys = {"k0", "k1", "k2", "k3", "k4"};
+  for (int i = 0; i < 5; ++i) table.insert(keys[i], weir::stable_hash(keys[i]), i);
+  table.erase(table.find("k1"));
+  REQUIRE(table.size() == 4);
+  CHECK(table[1].key == "k4");
+  CHECK(table.find("k4") == 1);
+  CHECK(table.find("k1") == table.npos);
+  table.clear();
+  CHECK(table.empty());
+  CHECK(table.find("k0") == table.npos);
+}
