@@ -7,9 +7,16 @@
 // The receiving side (ExchangeInput) drains its mailbox when its node is polled, keeps the
 // frontier of each sending worker, and passes on the lowest.
 //
+// Buffers travel back: a receiver that did not keep a batch's vector (it consumed the items
+// in place) clears it and returns it to the sending worker, which refills it. So a steady
+// exchange allocates nothing, and no worker frees memory another worker's allocator owns
+// (cross-thread frees contend on the allocator's locks and make it hand pages back to the
+// system, one TLB shoot-down each).
+//
 // With a single worker no exchange is built at all: the sender delivers straight through.
 
 #include <cstddef>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,14 +53,40 @@ class Mailbox {
   std::vector<ExchangeMessage<T>> queue_;
 };
 
+/// Emptied vectors on their way back to the worker that allocated them; bounded, so a
+/// burst does not pin memory for good.
+template <class T>
+class BufferReturns {
+ public:
+  static constexpr std::size_t kMaxKept = 64;
+  void give(std::vector<T>&& v) {
+    std::lock_guard lock(mutex_);
+    if (kept_.size() < kMaxKept) kept_.push_back(std::move(v));
+  }
+  /// A returned buffer, or an empty vector when none is back yet.
+  std::vector<T> take() {
+    std::lock_guard lock(mutex_);
+    if (kept_.empty()) return {};
+    std::vector<T> v = std::move(kept_.back());
+    kept_.pop_back();
+    return v;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::vector<T>> kept_;
+};
+
 template <class T>
 class ExchangeChannel final : public ChannelBase {
  public:
-  explicit ExchangeChannel(std::size_t workers) : boxes_(workers) {}
+  explicit ExchangeChannel(std::size_t workers) : boxes_(workers), returns_(workers) {}
   Mailbox<T>& box(std::size_t worker) { return boxes_[worker]; }
+  BufferReturns<T>& returns(std::size_t sender) { return returns_[sender]; }
 
  private:
   std::vector<Mailbox<T>> boxes_;
+  std::vector<BufferReturns<T>> returns_;
 };
 
 template <class T>
@@ -69,7 +102,8 @@ class ExchangeInput {
  public:
   ExchangeInput(WorkerContext& ctx, const std::string& key, Receiver<T>& target)
       : ctx_(ctx),
-        box_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key).box(ctx.index()) : nullptr),
+        channel_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key) : nullptr),
+        box_(channel_ != nullptr ? &channel_->box(ctx.index()) : nullptr),
         senders_(ctx.count()),
         target_(target) {}
 
@@ -90,6 +124,10 @@ class ExchangeInput {
       } else {
         ++batches;
         deliver(m.epoch, std::move(m.items));
+        if (m.items.capacity() != 0) {  // the target consumed the items in place
+          m.items.clear();
+          channel_->returns(m.sender).give(std::move(m.items));
+        }
       }
     }
     scratch_.clear();
@@ -101,14 +139,31 @@ class ExchangeInput {
 
  private:
   WorkerContext& ctx_;
+  ExchangeChannel<T>* channel_;
   Mailbox<T>* box_;
   FrontierSet senders_;
   Receiver<T>& target_;
   std::vector<ExchangeMessage<T>> scratch_;
 };
 
-/// The sending end on one worker. Split(items, buckets) moves each item into
-/// buckets[worker]; buckets arrive empty and sized to the worker count.
+/// Moves each item into buckets[dest(item)], then swaps this worker's bucket with `items`,
+/// so `items` holds the ones for `self`, in order, and buckets[self] the emptied input.
+/// Every item takes the same path whatever its destination: a destination that changes at
+/// random from item to item costs no mispredicted branch.
+template <class T, class Dest>
+void split_by(std::vector<T>& items, std::vector<std::vector<T>>& buckets, std::size_t self,
+              Dest&& dest) {
+  auto& own = buckets[self];
+  own.clear();
+  own.reserve(items.size());
+  for (auto& it : items) buckets[dest(static_cast<const T&>(it))].push_back(std::move(it));
+  items.swap(own);
+  own.clear();
+}
+
+/// The sending end on one worker. split(items, buckets, self) moves each item bound for
+/// another worker w into buckets[w] and leaves those for `self` in `items` (see split_by);
+/// the other workers' buckets arrive empty, and buckets[self] is scratch the split may use.
 template <class T, class Split>
 class ExchangeSender final : public Receiver<T> {
  public:
@@ -124,24 +179,23 @@ class ExchangeSender final : public Receiver<T> {
       local_.deliver(epoch, std::move(items));
       return;
     }
-    const std::size_t guess = items.size() / buckets_.size() + 16;
-    for (auto& b : buckets_) {
-      if (b.capacity() == 0) b.reserve(guess);
-    }
-    split_(std::move(items), buckets_);
     const std::size_t self = ctx_.index();
+    // An even share plus half again: random keys rarely overflow it, skewed ones grow it.
+    const std::size_t share = items.size() / buckets_.size();
+    const std::size_t guess = share + share / 2 + 16;
+    for (std::size_t w = 0; w < buckets_.size(); ++w) {
+      if (w != self && buckets_[w].capacity() < guess) buckets_[w].reserve(guess);
+    }
+    split_(items, buckets_, self);
     for (std::size_t w = 0; w < buckets_.size(); ++w) {
       auto& b = buckets_[w];
-      if (b.empty()) continue;
-      if (w == self) {
-        local_.deliver(epoch, std::move(b));
-      } else {
-        ctx_.shared().add_backlog(w, 1);
-        channel_->box(w).push({self, epoch, false, std::move(b)});
-        ctx_.shared().signal(w).notify();
-      }
-      b = std::vector<T>();
+      if (w == self || b.empty()) continue;
+      ctx_.shared().add_backlog(w, 1);
+      channel_->box(w).push({self, epoch, false, std::move(b)});
+      ctx_.shared().signal(w).notify();
+      b = channel_->returns(self).take();
     }
+    if (!items.empty()) local_.deliver(epoch, std::move(items));
   }
 
   void on_frontier(Epoch f) override {

@@ -19,6 +19,7 @@
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
+#include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/detail/source_nodes.hpp"
 #include "weir/runtime/stable_hash.hpp"
 
@@ -62,10 +63,11 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   struct Route {
     const Sink* sink;
     const std::vector<std::size_t>* owners;
-    void operator()(std::vector<Item>&& items, std::vector<std::vector<Item>>& buckets) const {
-      for (auto& it : items) {
-        buckets[(*owners)[part_index(*sink, it.first, owners->size())]].push_back(std::move(it));
-      }
+    void operator()(std::vector<Item>& items, std::vector<std::vector<Item>>& buckets,
+                    std::size_t self) const {
+      split_by(items, buckets, self, [&](const Item& it) {
+        return (*owners)[part_index(*sink, it.first, owners->size())];
+      });
     }
   };
 
@@ -88,7 +90,7 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
 
   static std::size_t part_index(const Sink& sink, const K& key, std::size_t n) {
     std::optional<std::uint64_t> h = sink.part_fn(key);
-    return static_cast<std::size_t>((h ? *h : stable_hash(key)) % n);
+    return Modulo(n)(h ? *h : stable_hash(key));
   }
 
   bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }

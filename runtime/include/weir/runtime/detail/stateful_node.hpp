@@ -22,6 +22,7 @@
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
 #include "weir/runtime/detail/key_table.hpp"
+#include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/stable_hash.hpp"
 #include "weir/runtime/stateful_logic.hpp"
 
@@ -29,10 +30,11 @@ namespace weir::detail {
 
 template <class K, class V>
 struct KeySplit {
-  void operator()(std::vector<std::pair<K, V>>&& items,
-                  std::vector<std::vector<std::pair<K, V>>>& buckets) const {
-    const std::size_t w = buckets.size();
-    for (auto& it : items) buckets[stable_hash(it.first) % w].push_back(std::move(it));
+  void operator()(std::vector<std::pair<K, V>>& items,
+                  std::vector<std::vector<std::pair<K, V>>>& buckets, std::size_t self) const {
+    const Modulo owner(buckets.size());
+    split_by(items, buckets, self,
+             [&](const std::pair<K, V>& it) { return owner(stable_hash(it.first)); });
   }
 };
 

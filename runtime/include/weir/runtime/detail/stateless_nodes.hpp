@@ -2,7 +2,9 @@
 // Nodes of the stateless core steps. Each transforms whole batches in one call, so the
 // user's function is inlined into a tight loop over the batch.
 
+#include <algorithm>
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -130,21 +132,33 @@ class MergeNode final : public PassNode {
 };
 
 /// Spreads each batch evenly over the workers in contiguous slices, starting with a
-/// different worker each batch.
+/// different worker each batch; this worker's slice stays in `items`.
 template <class T>
 struct EvenSplit {
   std::size_t next = 0;
-  void operator()(std::vector<T>&& items, std::vector<std::vector<T>>& buckets) {
+  void operator()(std::vector<T>& items, std::vector<std::vector<T>>& buckets, std::size_t self) {
     const std::size_t w = buckets.size();
     const std::size_t n = items.size();
     std::size_t begin = 0;
+    std::size_t own_begin = 0;
+    std::size_t own_len = 0;
     for (std::size_t i = 0; i < w; ++i) {
-      std::size_t len = n / w + (i < n % w ? 1 : 0);
-      auto& b = buckets[(next + i) % w];
-      b.insert(b.end(), std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(begin)),
-               std::make_move_iterator(items.begin() + static_cast<std::ptrdiff_t>(begin + len)));
+      const std::size_t len = n / w + (i < n % w ? 1 : 0);
+      const std::size_t target = (next + i) % w;
+      auto first = items.begin() + static_cast<std::ptrdiff_t>(begin);
+      if (target == self) {
+        own_begin = begin;
+        own_len = len;
+      } else {
+        auto& b = buckets[target];
+        b.insert(b.end(), std::make_move_iterator(first),
+                 std::make_move_iterator(first + static_cast<std::ptrdiff_t>(len)));
+      }
       begin += len;
     }
+    auto own = items.begin() + static_cast<std::ptrdiff_t>(own_begin);
+    std::move(own, own + static_cast<std::ptrdiff_t>(own_len), items.begin());
+    items.resize(own_len);
     next = (next + 1) % w;
   }
 };
