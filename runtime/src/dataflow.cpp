@@ -26,13 +26,18 @@ Dataflow::~Dataflow() = default;
 
 std::string Dataflow::add_step_id(std::string_view step_id) {
   check_id("step id", step_id);
-  std::string fq = fmt::format("{}.{}", id_, step_id);
+  std::string fq = fmt::format("{}.{}", prefixes_.empty() ? id_ : prefixes_.back(), step_id);
   if (std::find(ids_.begin(), ids_.end(), fq) != ids_.end()) {
     throw BuildError(
         fmt::format("step '{}' already exists; do you have two steps with the same id?", fq));
   }
   ids_.push_back(fq);
   return fq;
+}
+
+Dataflow::Scope Dataflow::scope(std::string_view step_id) {
+  prefixes_.push_back(add_step_id(step_id));
+  return Scope(*this);
 }
 
 void Dataflow::validate() const {

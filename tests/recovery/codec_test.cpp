@@ -2,7 +2,13 @@
 #include <map>
 
 #include <boost/serialization/map.hpp>
+#include <chrono>
+#include <tuple>
+#include <variant>
+#include <weir/inputs/clock.hpp>
 #include <weir/recovery/codec.hpp>
+
+using namespace std::chrono_literals;
 
 TEST_CASE("the snapshot codec round-trips states - including std::optional") {
   using State = std::map<std::string, std::vector<int>>;
@@ -20,4 +26,32 @@ TEST_CASE("truncated snapshot bytes fail to decode instead of yielding a value")
   auto bytes = weir::recovery::encode(std::string("a fairly long state value"));
   bytes.resize(bytes.size() / 2);
   CHECK_THROWS(weir::recovery::decode<std::string>(bytes));
+}
+
+TEST_CASE("the snapshot codec round-trips tuples - variants and chrono values") {
+  using weir::recovery::decode;
+  using weir::recovery::encode;
+  using Tuple = std::tuple<int, std::string, std::vector<double>>;
+  const Tuple t{7, "seven", {0.5, 7.25}};
+  CHECK(decode<Tuple>(encode(t)) == t);
+
+  using Variant = std::variant<int, std::string, int>;
+  const Variant a(std::in_place_index<2>, 42);
+  const Variant back = decode<Variant>(encode(a));
+  CHECK(back.index() == 2);
+  CHECK(std::get<2>(back) == 42);
+  CHECK(std::get<1>(decode<Variant>(encode(Variant("s")))) == "s");
+
+  const auto d = std::chrono::milliseconds(-1500);
+  CHECK(decode<std::chrono::milliseconds>(encode(d)) == d);
+  const weir::Instant at = weir::Instant{} + std::chrono::hours(24 * 365 * 56) + 3ns;
+  CHECK(decode<weir::Instant>(encode(at)) == at);
+}
+
+TEST_CASE("a variant snapshot with an unknown alternative index fails to decode") {
+  using weir::recovery::decode;
+  using weir::recovery::encode;
+  const std::string bytes = encode(std::variant<int, std::string, double>(2.5));
+  CHECK_THROWS_WITH((decode<std::variant<int, std::string>>(bytes)),
+                    "variant index out of range in snapshot");
 }

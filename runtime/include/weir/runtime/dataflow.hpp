@@ -8,6 +8,10 @@
 // Step ids: non-empty, no '.', no whitespace, unique within the flow; a step's fully
 // qualified id is "flow_id.step_id" and names it in every error message. A flow needs at
 // least one input step and at least one output (or inspect) step; run() checks.
+//
+// A composite operator (one made of several steps) opens a scope with its own step id;
+// the steps it adds inside are named "flow_id.step_id.inner_id", so they never clash with
+// the user's ids and every error still names the operator the user wrote.
 
 #include <cstddef>
 #include <functional>
@@ -112,8 +116,28 @@ class Dataflow {
 
   // ---- for operator implementations ----
 
-  /// Checks `step_id` and reserves "flow.step_id"; returns the fully qualified id.
+  /// Checks `step_id` and reserves it within the current scope ("flow.step_id" at top
+  /// level, "flow.outer.step_id" inside outer's scope); returns the fully qualified id.
   std::string add_step_id(std::string_view step_id);
+
+  /// While alive, step ids are reserved inside the scope of a composite step.
+  class Scope {
+   public:
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+    Scope(Scope&&) = delete;
+    Scope& operator=(Scope&&) = delete;
+    ~Scope() { flow_->prefixes_.pop_back(); }
+    /// The composite step's fully qualified id.
+    [[nodiscard]] const std::string& fq_id() const { return flow_->prefixes_.back(); }
+
+   private:
+    friend class Dataflow;
+    explicit Scope(Dataflow& flow) : flow_(&flow) {}
+    Dataflow* flow_;
+  };
+  /// Reserves `step_id` like add_step_id and opens its scope.
+  [[nodiscard]] Scope scope(std::string_view step_id);
   /// Adds a step whose fq id came from add_step_id.
   void add_step(detail::StepDef def) { steps_.push_back(std::move(def)); }
   /// Allocates a new output port carrying T.
@@ -136,6 +160,7 @@ class Dataflow {
   std::string id_;
   std::vector<detail::StepDef> steps_;
   std::vector<std::string> ids_;
+  std::vector<std::string> prefixes_;
   detail::PortId next_port_ = 0;
 };
 
