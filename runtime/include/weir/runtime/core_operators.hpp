@@ -2,14 +2,16 @@
 // The core operators: the only steps the runtime executes. Every other operator is composed
 // from these (operators/), so a user's own operator is written exactly like a built-in one.
 //
-//   input(id, flow, source)          -> Stream<X>        FixedPartitionedSource or DynamicSource
-//   output(id, stream, sink)                             FixedPartitionedSink (keyed) or
-//   DynamicSink flat_map_batch(id, stream, f)    -> Stream<U>        f(std::vector<T>&&) ->
-//   std::vector<U> branch(id, stream, pred)         -> BranchOut<T>     {trues, falses} merge(id,
-//   a, b, ...)             -> Stream<T> redistribute(id, stream)         -> Stream<T>        spread
-//   evenly over all workers inspect_debug(id, stream, f)     -> Stream<T>        f(fq_step_id,
-//   item, epoch, worker) stateful_batch(id, keyed, build) -> Stream<(K, W)>   see
-//   stateful_logic.hpp
+// clang-format off
+//   input(id, flow, source)          -> Stream<X>       FixedPartitionedSource or DynamicSource
+//   output(id, stream, sink)                            FixedPartitionedSink (keyed) or DynamicSink
+//   flat_map_batch(id, stream, f)    -> Stream<U>       f(std::vector<T>&&) -> std::vector<U>
+//   branch(id, stream, pred)         -> BranchOut<T>    {trues, falses}
+//   merge(id, a, b, ...)             -> Stream<T>
+//   redistribute(id, stream)         -> Stream<T>       spread evenly over all workers
+//   inspect_debug(id, stream, f)     -> Stream<T>       f(fq_step_id, item, epoch, worker)
+//   stateful_batch(id, keyed, build) -> Stream<(K, W)>  see stateful_logic.hpp
+// clang-format on
 //
 // A source or sink passed by value is moved into shared ownership and used by every worker
 // of the process; pass a std::shared_ptr to keep a handle on it.
