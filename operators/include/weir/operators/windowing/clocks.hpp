@@ -1,0 +1,107 @@
+#pragma once
+// Clocks: an item's timestamp and the watermark (no item older than it is still expected)
+// for one key. Each clock makes one state per key (`make_state(now)`), driven by the window
+// operators with the system time `now` read once per batch:
+//
+//   on_item(item, now) -> Instant   the item's timestamp (advancing the watermark)
+//   watermark(now)                  the current watermark (kTimeMax after end of input)
+//   system_time_for(wm, now)        the system time at which the watermark reaches wm
+//   at_eof()                        the watermark jumps to kTimeMax
+//
+// EventClock(ts_getter, wait): timestamp = ts_getter(item); the watermark is the latest
+// timestamp minus `wait`, then advances with system time, and never goes back. An item is
+// late when its timestamp is below the watermark.
+// SystemClock: timestamp = watermark = the system time.
+
+#include <algorithm>
+#include <concepts>
+#include <utility>
+
+#include "weir/inputs/clock.hpp"
+#include "weir/operators/windowing/metadata.hpp"
+#include "weir/operators/windowing/time_math.hpp"
+
+namespace weir::window {
+
+template <class GetTs>
+class EventClock {
+ public:
+  EventClock(GetTs ts_getter, Duration wait_for_system_duration)
+      : get_(std::move(ts_getter)), wait_(wait_for_system_duration) {}
+
+  class State {
+   public:
+    State(const EventClock* c, Instant now) : c_(c), sys_of_max_(now), last_now_(now) {}
+
+    template <class V>
+    Instant on_item(const V& v, Instant now) {
+      const Instant ts = c_->get_(v);
+      now = tick(now);
+      // ts - wait, unless that underflows (then the item cannot move the watermark)
+      if (detail::saturating_diff(ts, kTimeMin) >= c_->wait_) {
+        const Instant candidate = ts - c_->wait_;
+        if (candidate > watermark(now)) {
+          base_ = candidate;
+          sys_of_max_ = now;
+        }
+      }
+      return ts;
+    }
+    [[nodiscard]] Instant watermark(Instant now) const {
+      if (eof_) return kTimeMax;
+      const Duration elapsed = std::max(Duration::zero(), now - sys_of_max_);
+      return detail::saturating_add(base_, elapsed);
+    }
+    [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
+      const Instant current = watermark(now);
+      if (wm <= current) return now;
+      return detail::saturating_add(now, detail::saturating_diff(wm, current));
+    }
+    void at_eof() { eof_ = true; }
+
+    template <class Ar>
+    void serialize(Ar& ar, unsigned /*version*/) {
+      ar& sys_of_max_& base_;
+    }
+
+   private:
+    Instant tick(Instant now) {
+      last_now_ = std::max(last_now_, now);  // system time never goes back here
+      return last_now_;
+    }
+    const EventClock* c_;
+    Instant sys_of_max_;
+    Instant base_ = kTimeMin;
+    Instant last_now_;
+    bool eof_ = false;
+  };
+  [[nodiscard]] State make_state(Instant now) const { return State(this, now); }
+
+ private:
+  GetTs get_;
+  Duration wait_;
+};
+
+class SystemClock {
+ public:
+  class State {
+   public:
+    template <class V>
+    Instant on_item(const V& /*v*/, Instant now) {
+      return now;
+    }
+    [[nodiscard]] Instant watermark(Instant now) const { return eof_ ? kTimeMax : now; }
+    [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
+      return std::max(wm, now);
+    }
+    void at_eof() { eof_ = true; }
+    template <class Ar>
+    void serialize(Ar& /*ar*/, unsigned /*version*/) {}
+
+   private:
+    bool eof_ = false;
+  };
+  [[nodiscard]] State make_state(Instant /*now*/) const { return {}; }
+};
+
+}  // namespace weir::window

@@ -1,0 +1,113 @@
+#include <catch2/catch.hpp>
+
+#include <weir/operators/windowing/clocks.hpp>
+#include <weir/operators/windowing/windowers.hpp>
+
+#include "support.hpp"
+
+using namespace std::chrono_literals;
+using weir::Instant;
+using weir::window::Closed;
+using weir::window::Merge;
+using weir::window::WindowId;
+using weir::window::WindowMetadata;
+
+namespace {
+Instant at(std::chrono::milliseconds ms) { return Instant{} + ms; }
+
+template <class State>
+std::vector<WindowId> insert(State& st, Instant t, std::vector<Merge>* merges = nullptr) {
+  std::vector<WindowId> ids;
+  std::vector<Merge> m;
+  st.insert(t, ids, m);
+  if (merges != nullptr) *merges = m;
+  return ids;
+}
+
+template <class State>
+std::vector<WindowId> close(State& st, Instant wm) {
+  std::vector<Closed> closed;
+  st.close_for(wm, closed);
+  std::vector<WindowId> ids;
+  for (auto& c : closed) ids.push_back(c.first);
+  return ids;
+}
+}  // namespace
+
+TEST_CASE("sliding windows with an offset that does not divide the length") {
+  weir::window::SlidingWindower w(10s, 4s, at(0ms));
+  auto st = w.make_state();
+  CHECK(insert(st, at(9s)) == std::vector<WindowId>{0, 1, 2});
+  CHECK(insert(st, at(-1ms)) == std::vector<WindowId>{-2, -1});  // before align_to
+  CHECK(st.open().at(-2) == WindowMetadata{at(-8s), at(2s), {}});
+  CHECK(st.open().at(2) == WindowMetadata{at(8s), at(18s), {}});
+  CHECK(st.next_close() == at(2s));
+  CHECK(close(st, at(9999ms)) == std::vector<WindowId>{-2, -1});
+  CHECK(close(st, at(10s)) == std::vector<WindowId>{0});  // close time is exclusive
+  CHECK(st.next_close() == at(14s));
+  std::vector<WindowId> late;
+  st.late_ids(at(3s), late);
+  CHECK(late == std::vector<WindowId>{-1, 0});
+  CHECK(close(st, weir::window::kTimeMax) == std::vector<WindowId>{1, 2});
+  CHECK(st.empty());
+}
+
+TEST_CASE("tumbling windows and windower arguments that make no sense") {
+  weir::window::TumblingWindower w(1s, at(500ms));
+  auto st = w.make_state();
+  CHECK(insert(st, at(1499ms)) == std::vector<WindowId>{0});
+  CHECK(insert(st, at(1500ms)) == std::vector<WindowId>{1});
+  CHECK(insert(st, at(0ms)) == std::vector<WindowId>{-1});
+  CHECK_THROWS_WITH(weir::window::SlidingWindower(1s, 2s, at(0ms)),
+                    "a sliding window's offset may not exceed its length (items would fall in "
+                    "no window)");
+  CHECK_THROWS_WITH(weir::window::SessionWindower(-1s), "a session gap may not be negative");
+}
+
+TEST_CASE("session windows extend within the gap inclusive and merge in chains") {
+  weir::window::SessionWindower w(5s);
+  auto st = w.make_state();
+  std::vector<Merge> merges;
+  CHECK(insert(st, at(0s)) == std::vector<WindowId>{0});
+  CHECK(insert(st, at(10s)) == std::vector<WindowId>{1});
+  CHECK(insert(st, at(20s)) == std::vector<WindowId>{2});
+  CHECK(insert(st, at(15s), &merges) == std::vector<WindowId>{1});  // bridges 1 and 2
+  CHECK(merges == std::vector<Merge>{{2, 1}});
+  CHECK(insert(st, at(5s), &merges) == std::vector<WindowId>{0});  // exactly gap from 0 and 10
+  CHECK(merges == std::vector<Merge>{{1, 0}});
+  CHECK(st.open().size() == 1);
+  CHECK(st.open().at(0) == WindowMetadata{at(0s), at(20s), {1, 2}});
+  CHECK(insert(st, at(26s)) == std::vector<WindowId>{3});  // 6 s after the session: new
+  CHECK(close(st, at(25s)) == std::vector<WindowId>{});    // 20 < 25 - 5 is false
+  CHECK(close(st, at(25001ms)) == std::vector<WindowId>{0});
+  std::vector<WindowId> late;
+  st.late_ids(at(1s), late);
+  CHECK(late == std::vector<WindowId>{weir::window::kLateSessionId});
+}
+
+TEST_CASE(
+    "the event clock watermark follows the latest item then system time and never regresses") {
+  auto ts = [](const std::pair<int, Instant>& x) { return x.second; };
+  weir::window::EventClock clock(ts, 10s);
+  auto st = clock.make_state(at(1000s));
+  CHECK(st.watermark(at(1000s)) == weir::window::kTimeMin);
+  CHECK(st.on_item(std::pair{1, at(100s)}, at(1000s)) == at(100s));
+  CHECK(st.watermark(at(1000s)) == at(90s));
+  CHECK(st.watermark(at(1005s)) == at(95s));
+  st.on_item(std::pair{2, at(80s)}, at(1005s));  // older: the watermark keeps its pace
+  CHECK(st.watermark(at(1005s)) == at(95s));
+  st.on_item(std::pair{3, at(110s)}, at(1005s));
+  CHECK(st.watermark(at(1005s)) == at(100s));
+  CHECK(st.watermark(at(1004s)) == at(100s));  // system time going back does not regress it
+  CHECK(st.system_time_for(at(103s), at(1005s)) == at(1008s));
+  CHECK(st.system_time_for(at(50s), at(1005s)) == at(1005s));
+  st.at_eof();
+  CHECK(st.watermark(at(1005s)) == weir::window::kTimeMax);
+
+  weir::window::EventClock forever(ts, weir::Duration::max());
+  auto st2 = forever.make_state(at(0s));
+  st2.on_item(std::pair{1, at(100s)}, at(0s));
+  // 100 s - Duration::max() is just above the earliest instant: no overflow anywhere
+  CHECK(st2.watermark(at(1s)) == at(101s) - weir::Duration::max());
+  CHECK(st2.system_time_for(at(5s), at(1s)) == weir::Instant::max() - 95s);
+}
