@@ -65,9 +65,9 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
     const std::vector<std::size_t>* owners;
     void operator()(std::vector<Item>& items, std::vector<std::vector<Item>>& buckets,
                     std::size_t self) const {
-      split_by(items, buckets, self, [&](const Item& it) {
-        return (*owners)[part_index(*sink, it.first, owners->size())];
-      });
+      const Modulo parts(owners->size());
+      split_by(items, buckets, self,
+               [&](const Item& it) { return (*owners)[part_index(*sink, it.first, parts)]; });
     }
   };
 
@@ -88,17 +88,19 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
 
   Receiver<Item>& sender() { return sender_; }
 
-  static std::size_t part_index(const Sink& sink, const K& key, std::size_t n) {
+  /// The index of `key`'s partition in the sorted list; `parts` divides by its length.
+  static std::size_t part_index(const Sink& sink, const K& key, const Modulo& parts) {
     std::optional<std::uint64_t> h = sink.part_fn(key);
-    return Modulo(n)(h ? *h : stable_hash(key));
+    return parts(h ? *h : stable_hash(key));
   }
 
   bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
 
   void on_batch(Epoch /*e*/, std::vector<Item>&& items) override {
     guarded(ctx_, step_id(), std::nullopt, "part_fn", [&] {
+      const Modulo parts(parts_.size());
       for (auto& it : items) {
-        buckets_[part_index(*sink_, it.first, parts_.size())].push_back(std::move(it.second));
+        buckets_[part_index(*sink_, it.first, parts)].push_back(std::move(it.second));
       }
     });
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
