@@ -21,7 +21,7 @@ std::vector<typename Logic::output_type> feed(Logic& logic, std::vector<V> value
   for (auto& v : values) items.emplace_back("k", std::move(v));
   std::vector<std::pair<K, W>> out;
   const K key = "k";
-  weir::Emit<K, W> emit(out, key);
+  weir::Emit<K, W> emit(out, key, weir::clock().now());
   logic.on_batch(weir::Values<K, V>(items.data(), items.data() + items.size()), emit);
   std::vector<W> ws;
   for (auto& [k, w] : out) ws.push_back(std::move(w));
@@ -99,5 +99,42 @@ TEST_CASE("stateful operator states equal the original after snapshot and restor
           },
           tagged(first), tagged(then));
     }
+
+    // Window states: clock, windower, per-window states and waiting items. The values are
+    // event times in seconds, so a round mixes on-time, late and waiting items.
+    auto ts = [](int v) { return weir::Instant{} + std::chrono::seconds(v); };
+    auto add = [](int a, int b) { return a + b; };
+    using namespace weir::window;
+    using Tumbling =
+        weir::window::detail::WindowConfig<EventClock<decltype(ts)>, TumblingWindower,
+                                           weir::window::detail::ReduceWindow<int, decltype(add)>>;
+    using TumblingLogic =
+        weir::window::detail::WindowLogic<K, int, EventClock<decltype(ts)>, TumblingWindower,
+                                          weir::window::detail::ReduceWindow<int, decltype(add)>>;
+    const Tumbling tumbling{EventClock(ts, 3s),
+                            TumblingWindower(7s, weir::Instant{}),
+                            {add},
+                            WindowOrder::timestamp,
+                            {},
+                            {},
+                            {}};
+    check_round_trip(
+        [&](std::optional<TumblingLogic::Snapshot> s) {
+          return TumblingLogic(&tumbling, std::move(s));
+        },
+        first, then);
+
+    using Sessions = weir::window::detail::WindowConfig<EventClock<decltype(ts)>, SessionWindower,
+                                                        weir::window::detail::CollectWindow<int>>;
+    using SessionLogic =
+        weir::window::detail::WindowLogic<K, int, EventClock<decltype(ts)>, SessionWindower,
+                                          weir::window::detail::CollectWindow<int>>;
+    const Sessions sessions{
+        EventClock(ts, 20s), SessionWindower(4s), {}, WindowOrder::arrival, {}, {}, {}};
+    check_round_trip(
+        [&](std::optional<SessionLogic::Snapshot> s) {
+          return SessionLogic(&sessions, std::move(s));
+        },
+        first, then);
   }
 }

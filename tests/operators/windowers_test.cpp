@@ -39,8 +39,9 @@ TEST_CASE("sliding windows with an offset that does not divide the length") {
   auto st = w.make_state();
   CHECK(insert(st, at(9s)) == std::vector<WindowId>{0, 1, 2});
   CHECK(insert(st, at(-1ms)) == std::vector<WindowId>{-2, -1});  // before align_to
-  CHECK(st.open().at(-2) == WindowMetadata{at(-8s), at(2s), {}});
-  CHECK(st.open().at(2) == WindowMetadata{at(8s), at(18s), {}});
+  CHECK(st.open_ids() == std::vector<WindowId>{-2, -1, 0, 1, 2});
+  CHECK(w.metadata(-2) == WindowMetadata{at(-8s), at(2s), {}});
+  CHECK(w.metadata(2) == WindowMetadata{at(8s), at(18s), {}});
   CHECK(st.next_close() == at(2s));
   CHECK(close(st, at(9999ms)) == std::vector<WindowId>{-2, -1});
   CHECK(close(st, at(10s)) == std::vector<WindowId>{0});  // close time is exclusive

@@ -51,7 +51,7 @@ class CollectLogic {
       }
     }
     if (state_.values.empty()) return StateAction::discard;
-    state_.deadline = clock().now() + config_->timeout;
+    state_.deadline = emit.now() + config_->timeout;
     return StateAction::retain;
   }
   StateAction on_notify(E& emit) { return flush(emit); }

@@ -65,6 +65,10 @@ class JoinState {
   void clear() {
     std::apply([](auto&... side) { (side.clear(), ...); }, sides_);
   }
+  /// Takes in `other`'s values as if they had been inserted after this state's.
+  void merge(JoinState&& other, JoinInsert mode) {
+    merge_at(std::move(other), mode, std::index_sequence_for<Vs...>{});
+  }
   /// Calls out(row) for every row, in side order.
   template <class Out>
   void rows(Out&& out) const {
@@ -82,6 +86,14 @@ class JoinState {
   template <std::size_t... I>
   void insert_at(Tagged&& v, JoinInsert mode, std::index_sequence<I...> /*unused*/) {
     ((v.index() == I ? put(std::get<I>(sides_), std::get<I>(std::move(v)), mode) : void()), ...);
+  }
+  template <std::size_t... I>
+  void merge_at(JoinState&& other, JoinInsert mode, std::index_sequence<I...> /*unused*/) {
+    (
+        [&](auto& side, auto& from) {
+          for (auto& v : from) put(side, std::move(v), mode);
+        }(std::get<I>(sides_), std::get<I>(other.sides_)),
+        ...);
   }
   template <class V>
   static void put(std::vector<V>& side, V&& v, JoinInsert mode) {

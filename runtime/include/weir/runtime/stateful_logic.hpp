@@ -26,6 +26,7 @@
 // re-requested through notify_at to run again); on_eof runs once for every remaining key, in
 // ascending key order, when the upstream ends. Returning StateAction::discard drops the
 // key's logic (a later value builds a fresh one). notify_at() is asked after each call.
+// emit.now() is the system time of the activation: use it rather than reading the clock.
 
 #include <concepts>
 #include <cstddef>
@@ -80,17 +81,22 @@ class Values {
   std::pair<K, V>* end_;
 };
 
-/// Emits values for the current key: the stream receives (key, value).
+/// What a logic call is handed besides its values: emits values for the current key (the
+/// stream receives (key, value)), and tells the system time, read once per activation (every
+/// key of a batch sees the same instant, so a logic never reads the clock per item).
 template <class K, class W>
 class Emit {
  public:
-  Emit(std::vector<std::pair<K, W>>& out, const K& key) : out_(&out), key_(&key) {}
+  Emit(std::vector<std::pair<K, W>>& out, const K& key, Instant now)
+      : out_(&out), key_(&key), now_(now) {}
   void operator()(W w) { out_->emplace_back(*key_, std::move(w)); }
   [[nodiscard]] const K& key() const noexcept { return *key_; }
+  [[nodiscard]] Instant now() const noexcept { return now_; }
 
  private:
   std::vector<std::pair<K, W>>* out_;
   const K* key_;
+  Instant now_;
 };
 
 template <class Logic>

@@ -7,6 +7,10 @@
 //   watermark(now)                  the current watermark (kTimeMax after end of input)
 //   system_time_for(wm, now)        the system time at which the watermark reaches wm
 //   at_eof()                        the watermark jumps to kTimeMax
+//   disposable()                    forgetting this state loses nothing
+//
+// States serialize with Boost.Serialization (the end-of-input jump is not kept) and
+// `clock.resume(state)` reattaches a decoded one.
 //
 // EventClock(ts_getter, wait): timestamp = ts_getter(item); the watermark is the latest
 // timestamp minus `wait`, then advances with system time, and never goes back. An item is
@@ -16,6 +20,7 @@
 #include <algorithm>
 #include <concepts>
 #include <utility>
+#include <variant>
 
 #include "weir/inputs/clock.hpp"
 #include "weir/operators/windowing/metadata.hpp"
@@ -31,6 +36,7 @@ class EventClock {
 
   class State {
    public:
+    State() = default;
     State(const EventClock* c, Instant now) : c_(c), sys_of_max_(now), last_now_(now) {}
 
     template <class V>
@@ -58,6 +64,8 @@ class EventClock {
       return detail::saturating_add(now, detail::saturating_diff(wm, current));
     }
     void at_eof() { eof_ = true; }
+    /// Never: the watermark must not go back when the key's next item comes.
+    [[nodiscard]] static bool disposable() { return false; }
 
     template <class Ar>
     void serialize(Ar& ar, unsigned /*version*/) {
@@ -65,17 +73,29 @@ class EventClock {
     }
 
    private:
+    friend class EventClock;
     Instant tick(Instant now) {
       last_now_ = std::max(last_now_, now);  // system time never goes back here
       return last_now_;
     }
-    const EventClock* c_;
-    Instant sys_of_max_;
+    const EventClock* c_ = nullptr;
+    Instant sys_of_max_{};
     Instant base_ = kTimeMin;
-    Instant last_now_;
+    Instant last_now_{};
     bool eof_ = false;
   };
   [[nodiscard]] State make_state(Instant now) const { return State(this, now); }
+  [[nodiscard]] State resume(State s) const {
+    s.c_ = this;
+    s.last_now_ = s.sys_of_max_;
+    return s;
+  }
+
+  /// The same clock for std::variant items: the getter is applied to the held alternative.
+  [[nodiscard]] auto for_variants() const {
+    auto visit = [get = get_](const auto& v) { return std::visit(get, v); };
+    return EventClock<decltype(visit)>(std::move(visit), wait_);
+  }
 
  private:
   GetTs get_;
@@ -95,6 +115,7 @@ class SystemClock {
       return std::max(wm, now);
     }
     void at_eof() { eof_ = true; }
+    [[nodiscard]] static bool disposable() { return true; }
     template <class Ar>
     void serialize(Ar& /*ar*/, unsigned /*version*/) {}
 
@@ -102,6 +123,8 @@ class SystemClock {
     bool eof_ = false;
   };
   [[nodiscard]] State make_state(Instant /*now*/) const { return {}; }
+  [[nodiscard]] State resume(State s) const { return s; }
+  [[nodiscard]] SystemClock for_variants() const { return *this; }
 };
 
 }  // namespace weir::window

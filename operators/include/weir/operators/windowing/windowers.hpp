@@ -9,6 +9,11 @@
 //                           (id, metadata) in ascending close order
 //   next_close()            the watermark at which the next open window closes
 //   empty()                 no open window
+//   disposable()            forgetting this state loses nothing (no open window, and no
+//                           window numbering to continue)
+//
+// States are plain data once detached from their windower: they serialize with
+// Boost.Serialization, and `windower.resume(state)` reattaches a decoded one.
 //
 // SlidingWindower(length, offset, align_to): window i is [align_to + i*offset, +length);
 // an item may fall in several; a window closes when close_time <= watermark. offset must be
@@ -18,6 +23,8 @@
 // it opens a new session with the next id. A session closes once close_time < watermark - gap.
 
 #include <algorithm>
+#include <boost/serialization/map.hpp>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -60,10 +67,17 @@ class SlidingWindower {
 
   class State {
    public:
+    State() = default;
     explicit State(const SlidingWindower* w) : w_(w) {}
     void insert(Instant t, std::vector<WindowId>& ids, std::vector<Merge>& /*merges*/) {
       w_->for_each_id(t, [&](WindowId id) {
-        open_.try_emplace(id, WindowMetadata{w_->open_time(id), w_->close_time(id), {}});
+        // ids mostly arrive ascending: the common case appends
+        if (open_.empty() || open_.back() < id) {
+          open_.push_back(id);
+        } else {
+          auto it = std::lower_bound(open_.begin(), open_.end(), id);
+          if (*it != id) open_.insert(it, id);
+        }
         ids.push_back(id);
       });
     }
@@ -72,24 +86,40 @@ class SlidingWindower {
     }
     void close_for(Instant watermark, std::vector<Closed>& closed) {
       // ids ascend with close times, so the closed ones are a prefix
-      while (!open_.empty() && open_.begin()->second.close_time <= watermark) {
-        closed.emplace_back(open_.begin()->first, std::move(open_.begin()->second));
-        open_.erase(open_.begin());
+      std::size_t n = 0;
+      while (n < open_.size() && w_->close_time(open_[n]) <= watermark) {
+        closed.emplace_back(open_[n], w_->metadata(open_[n]));
+        ++n;
       }
+      open_.erase(open_.begin(), open_.begin() + static_cast<std::ptrdiff_t>(n));
     }
     [[nodiscard]] std::optional<Instant> next_close() const {
       if (open_.empty()) return std::nullopt;
-      return open_.begin()->second.close_time;
+      return w_->close_time(open_.front());
     }
     [[nodiscard]] bool empty() const { return open_.empty(); }
-    [[nodiscard]] const std::map<WindowId, WindowMetadata>& open() const { return open_; }
-    void restore(std::map<WindowId, WindowMetadata> open) { open_ = std::move(open); }
+    [[nodiscard]] bool disposable() const { return open_.empty(); }
+    /// The open windows' ids, ascending.
+    [[nodiscard]] const std::vector<WindowId>& open_ids() const { return open_; }
+
+    template <class Ar>
+    void serialize(Ar& ar, unsigned /*version*/) {
+      ar& open_;
+    }
 
    private:
-    const SlidingWindower* w_;
-    std::map<WindowId, WindowMetadata> open_;
+    friend class SlidingWindower;
+    const SlidingWindower* w_ = nullptr;
+    std::vector<WindowId> open_;
   };
   [[nodiscard]] State make_state() const { return State(this); }
+  [[nodiscard]] State resume(State s) const {
+    s.w_ = this;
+    return s;
+  }
+  [[nodiscard]] WindowMetadata metadata(WindowId id) const {
+    return WindowMetadata{open_time(id), close_time(id), {}};
+  }
 
  private:
   Duration length_;
@@ -110,6 +140,7 @@ class SessionWindower {
 
   class State {
    public:
+    State() = default;
     explicit State(const SessionWindower* w) : w_(w) {}
     void insert(Instant t, std::vector<WindowId>& ids, std::vector<Merge>& merges) {
       const Duration gap = w_->gap_;
@@ -180,19 +211,27 @@ class SessionWindower {
       return at;
     }
     [[nodiscard]] bool empty() const { return open_.empty(); }
+    /// Never: session ids continue per key, so the numbering must be kept.
+    [[nodiscard]] bool disposable() const { return false; }
     [[nodiscard]] const std::map<WindowId, WindowMetadata>& open() const { return open_; }
     [[nodiscard]] WindowId next_id() const { return next_id_; }
-    void restore(std::map<WindowId, WindowMetadata> open, WindowId next_id) {
-      open_ = std::move(open);
-      next_id_ = next_id;
+
+    template <class Ar>
+    void serialize(Ar& ar, unsigned /*version*/) {
+      ar& open_& next_id_;
     }
 
    private:
-    const SessionWindower* w_;
+    friend class SessionWindower;
+    const SessionWindower* w_ = nullptr;
     std::map<WindowId, WindowMetadata> open_;
     WindowId next_id_ = 0;
   };
   [[nodiscard]] State make_state() const { return State(this); }
+  [[nodiscard]] State resume(State s) const {
+    s.w_ = this;
+    return s;
+  }
 
  private:
   Duration gap_;

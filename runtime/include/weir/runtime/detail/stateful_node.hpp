@@ -6,14 +6,13 @@
 //
 // Batches of the open epoch (the input frontier) are applied at once; batches of a later
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
-// upstream ends, on_eof runs for every key in ascending key order. Timers: the earliest
-// notify_at of each key, in a min-heap with stale entries skipped.
+// upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
+// notify_at, in an indexed min-heap (one element per key, moved when the time changes).
 
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
-#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "weir/runtime/detail/guard.hpp"
 #include "weir/runtime/detail/key_table.hpp"
 #include "weir/runtime/detail/modulo.hpp"
+#include "weir/runtime/detail/timer_heap.hpp"
 #include "weir/runtime/stable_hash.hpp"
 #include "weir/runtime/stateful_logic.hpp"
 
@@ -44,16 +44,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
-  struct Entry {
-    Logic logic;
-    std::optional<Instant> notify;
-  };
-  using Table = KeyTable<K, Entry>;
-  struct Timer {
-    Instant at;
-    K key;
-    bool operator>(const Timer& o) const { return at > o.at; }
-  };
+  using Table = KeyTable<K, Logic>;
 
  public:
   StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key,
@@ -75,7 +66,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
 
   [[nodiscard]] std::optional<Instant> wake_at() const override {
     if (timers_.empty() || frontier_ == kEpochDone) return std::nullopt;
-    return timers_.top().at;
+    return timers_.top_time();
   }
 
   [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
@@ -103,6 +94,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void apply(Epoch e, std::vector<Item>& items) {
     std::vector<OutItem> out;
     out.reserve(items.size());
+    const Instant now = WorkerContext::now();
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
       const std::size_t n = items.size();
       std::size_t i = 0;
@@ -112,10 +104,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         while (j < n && items[j].first == key) ++j;
         const std::uint64_t h = stable_hash(key);
         std::size_t at = state_.find(key, h);
-        if (at == Table::npos) at = state_.insert(key, h, Entry{builder_(std::nullopt), {}});
+        if (at == Table::npos) at = state_.insert(key, h, builder_(std::nullopt));
         auto& entry = state_[at];
-        E emit(out, entry.key);
-        StateAction a = entry.value.logic.on_batch(Values<K, V>(&items[i], &items[j]), emit);
+        E emit(out, entry.key, now);
+        StateAction a = entry.value.on_batch(Values<K, V>(&items[i], &items[j]), emit);
         after_call(at, a);
         i = j;
       }
@@ -125,41 +117,45 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
 
   void after_call(std::size_t at, StateAction a) {
     if (a == StateAction::discard) {
+      timers_.erased(at, state_.size() - 1);
       state_.erase(at);
       return;
     }
     if constexpr (HasNotifyAt<Logic>) {
-      auto& entry = state_[at];
-      std::optional<Instant> t = entry.value.logic.notify_at();
-      if (t != entry.value.notify) {
-        entry.value.notify = t;
-        if (t) timers_.push(Timer{*t, entry.key});
+      if (std::optional<Instant> t = state_[at].value.notify_at()) {
+        timers_.set(at, *t);
+      } else {
+        timers_.cancel(at);
       }
     }
   }
 
+  // Each due key's notify fires once; a key whose logic asks again for a time already past
+  // fires on the next poll, so a logic cannot keep one poll busy forever.
   bool fire_timers() {
     if constexpr (HasOnNotify<Logic, E>) {
       if (timers_.empty() || frontier_ == kEpochDone) return false;
       const Instant now = WorkerContext::now();
-      if (timers_.top().at > now) return false;
+      if (timers_.top_time() > now) return false;
+      std::vector<K> due;
+      while (!timers_.empty() && timers_.top_time() <= now) {
+        due.push_back(state_[timers_.top_slot()].key);
+        timers_.pop();
+      }
       std::vector<OutItem> out;
       guarded(ctx_, step_id(), std::nullopt, "on_notify", [&] {
-        while (!timers_.empty() && timers_.top().at <= now) {
-          Timer t = timers_.top();
-          timers_.pop();
-          const std::size_t at = state_.find(t.key);
-          if (at == Table::npos || state_[at].value.notify != t.at) continue;  // stale
+        for (const K& key : due) {
+          const std::size_t at = state_.find(key);
+          if (at == Table::npos) continue;
           auto& entry = state_[at];
-          entry.value.notify.reset();
-          E emit(out, entry.key);
-          after_call(at, entry.value.logic.on_notify(emit));
+          E emit(out, entry.key, now);
+          after_call(at, entry.value.on_notify(emit));
         }
       });
       out_.emit(frontier_, std::move(out));
       return true;
     } else {
-      timers_ = {};
+      timers_.clear();
       return false;
     }
   }
@@ -172,18 +168,19 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       std::sort(order.begin(), order.end(),
                 [&](std::size_t a, std::size_t b) { return state_[a].key < state_[b].key; });
       std::vector<std::size_t> discarded;
+      const Instant now = WorkerContext::now();
       guarded(ctx_, step_id(), std::nullopt, "on_eof", [&] {
         for (std::size_t at : order) {
           auto& entry = state_[at];
-          E emit(out, entry.key);
-          if (entry.value.logic.on_eof(emit) == StateAction::discard) discarded.push_back(at);
+          E emit(out, entry.key, now);
+          if (entry.value.on_eof(emit) == StateAction::discard) discarded.push_back(at);
         }
       });
       // Erasing from the highest index down moves only entries that stay.
       std::sort(discarded.begin(), discarded.end(), std::greater<>());
       for (std::size_t at : discarded) state_.erase(at);
     }
-    timers_ = {};
+    timers_.clear();
     out_.emit(epoch, std::move(out));
   }
 
@@ -191,7 +188,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   Output<OutItem>& out_;
   Builder builder_;
   Table state_;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  TimerHeap timers_;
   std::map<Epoch, std::vector<std::vector<Item>>> later_;
   Epoch frontier_ = kFirstEpoch;
   ExchangeInput<Item> input_;

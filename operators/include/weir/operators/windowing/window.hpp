@@ -1,0 +1,292 @@
+#pragma once
+// window(id, kv, clock, windower, logic[, order]) -> WindowOut<K, W, V>
+//
+// The generic windowing operator every other one is made of. Per key it keeps a clock state
+// (the key's watermark), a windower state (its open windows) and one `logic` state per open
+// window, and returns three keyed streams:
+//
+//   down  (K, (WindowId, W))               what the window logic emits
+//   late  (K, (WindowId, V))               items older than the key's watermark, once for
+//                                          every window they would have fallen in (sessions:
+//                                          kLateSessionId); never dropped
+//   meta  (K, (WindowId, WindowMetadata))  when a window closes (not for windows merged away:
+//                                          the surviving window's merged_ids lists them)
+//
+// A window logic is a stateless policy over a per-window state:
+//
+//   struct Sum {
+//     using state_type = long;   // one per open window; default-constructible, serializable
+//     using output_type = long;
+//     long open() const { return 0; }
+//     template <class Out> void on_value(long& s, V&& v, Out& out) const { s += v; }
+//     template <class Out> void on_merge(long& into, long&& from, Out& out) const { into += from; }
+//     template <class Out> void on_close(long&& s, Out& out) const { out(s); }
+//   };
+//
+// `out(w)` emits w for the window at hand. Per key and batch: each item's timestamp advances
+// the watermark; a late item goes to `late`; otherwise (WindowOrder::arrival) it is applied at
+// once: merges the windower reports are applied first (on_merge into the surviving window),
+// then on_value for every window the item falls in. With WindowOrder::timestamp items wait
+// until the watermark reaches them and are applied in timestamp order (stable for equal
+// times). Then every window the watermark has passed closes (on_close, then meta).
+//
+// Wake-ups: the key asks to be woken when the clock says the watermark reaches its next close
+// (or its earliest waiting item), so windows close with no further input. At end of input
+// the watermark becomes maximal: everything waiting is applied and every window closes.
+//
+// A key's state is dropped when it has no open window and no waiting item and neither the
+// clock nor the windower would lose anything (an event clock keeps each key's watermark, a
+// session windower its numbering, so those keys are kept).
+//
+// Steps: "<id>.window" (stateful_batch), "<id>.split_down", "<id>.split_late" (branch),
+// "<id>.down", "<id>.late", "<id>.meta" (map).
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "weir/operators/stateless.hpp"
+#include "weir/operators/windowing/clocks.hpp"
+#include "weir/operators/windowing/metadata.hpp"
+#include "weir/operators/windowing/windowers.hpp"
+#include "weir/runtime/core_operators.hpp"
+
+namespace weir::window {
+
+enum class WindowOrder { arrival, timestamp };
+
+template <class K, class W, class V>
+struct WindowOut {
+  Stream<std::pair<K, std::pair<WindowId, W>>> down;
+  Stream<std::pair<K, std::pair<WindowId, V>>> late;
+  Stream<std::pair<K, std::pair<WindowId, WindowMetadata>>> meta;
+};
+
+/// What the per-key logic emits before the split into WindowOut's three streams.
+template <class W, class V>
+using WindowEvent = std::variant<std::pair<WindowId, W>, std::pair<WindowId, V>,
+                                 std::pair<WindowId, WindowMetadata>>;
+
+namespace detail {
+
+inline constexpr std::size_t kDown = 0;
+inline constexpr std::size_t kLate = 1;
+inline constexpr std::size_t kMeta = 2;
+
+/// Emits a window logic's outputs for one window of the current key.
+template <class K, class W, class V>
+class WindowEmit {
+ public:
+  WindowEmit(Emit<K, WindowEvent<W, V>>& emit, WindowId id) : emit_(&emit), id_(id) {}
+  void operator()(W w) {
+    (*emit_)(WindowEvent<W, V>(std::in_place_index<kDown>, id_, std::move(w)));
+  }
+
+ private:
+  Emit<K, WindowEvent<W, V>>* emit_;
+  WindowId id_;
+};
+
+template <class ClockT, class WindowerT, class L>
+struct WindowConfig {
+  ClockT clock;
+  WindowerT windower;
+  mutable L logic;  // a policy whose callables may keep their own state
+  WindowOrder order;
+  // Scratch the windower fills, reused by every key of the worker that owns this config.
+  mutable std::vector<WindowId> ids;
+  mutable std::vector<Merge> merges;
+  mutable std::vector<Closed> closed;
+};
+
+template <class K, class V, class ClockT, class WindowerT, class L>
+class WindowLogic {
+  using S = typename L::state_type;
+  using W = typename L::output_type;
+  using Event = WindowEvent<W, V>;
+  using E = Emit<K, Event>;
+  using Out = WindowEmit<K, W, V>;
+  using Config = WindowConfig<ClockT, WindowerT, L>;
+
+ public:
+  using output_type = Event;
+
+  struct Snapshot {
+    typename ClockT::State clock;
+    typename WindowerT::State windows;
+    std::vector<std::pair<WindowId, S>> logics;  // open windows' states, ascending id
+    std::vector<std::pair<Instant, V>> waiting;  // timestamp order: not yet applied, by time
+    template <class Ar>
+    void serialize(Ar& ar, unsigned /*version*/) {
+      ar& clock& windows& logics& waiting;
+    }
+  };
+
+  WindowLogic(const Config* config, std::optional<Snapshot> resume) : c_(config) {
+    if (resume) {
+      s_ = std::move(*resume);
+      s_.clock = c_->clock.resume(std::move(s_.clock));
+      s_.windows = c_->windower.resume(std::move(s_.windows));
+    } else {
+      s_.clock = c_->clock.make_state(weir::clock().now());
+      s_.windows = c_->windower.make_state();
+    }
+  }
+
+  StateAction on_batch(Values<K, V> values, E& emit) {
+    const Instant now = emit.now();
+    for (auto& v : values) {
+      const Instant ts = s_.clock.on_item(v, now);
+      if (ts < s_.clock.watermark(now)) {
+        late(ts, std::move(v), emit);
+      } else if (c_->order == WindowOrder::timestamp) {
+        wait(ts, std::move(v));
+      } else {
+        apply(ts, std::move(v), emit);
+      }
+    }
+    return advance(now, emit);
+  }
+  StateAction on_notify(E& emit) { return advance(emit.now(), emit); }
+  StateAction on_eof(E& emit) {
+    s_.clock.at_eof();
+    return advance(emit.now(), emit);
+  }
+  [[nodiscard]] std::optional<Instant> notify_at() const { return notify_; }
+  const Snapshot& snapshot() const { return s_; }
+
+ private:
+  void late(Instant ts, V&& v, E& emit) {
+    auto& ids = c_->ids;
+    ids.clear();
+    s_.windows.late_ids(ts, ids);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i + 1 < ids.size()) {
+        emit(Event(std::in_place_index<kLate>, ids[i], V(v)));
+      } else {
+        emit(Event(std::in_place_index<kLate>, ids[i], std::move(v)));
+      }
+    }
+  }
+
+  void wait(Instant ts, V&& v) {
+    auto& q = s_.waiting;
+    if (q.empty() || !(ts < q.back().first)) {
+      q.emplace_back(ts, std::move(v));
+    } else {
+      auto it = std::upper_bound(q.begin(), q.end(), ts,
+                                 [](Instant t, const auto& item) { return t < item.first; });
+      q.emplace(it, ts, std::move(v));
+    }
+  }
+
+  void apply(Instant ts, V&& v, E& emit) {
+    auto& ids = c_->ids;
+    auto& merges = c_->merges;
+    ids.clear();
+    merges.clear();
+    s_.windows.insert(ts, ids, merges);
+    for (const auto& [from, into] : merges) {
+      auto f = find(from);
+      S consumed = std::move(f->second);
+      s_.logics.erase(f);
+      Out out(emit, into);
+      c_->logic.on_merge(find(into)->second, std::move(consumed), out);
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      Out out(emit, ids[i]);
+      S& state = find_or_open(ids[i]);
+      if (i + 1 < ids.size()) {
+        c_->logic.on_value(state, V(v), out);
+      } else {
+        c_->logic.on_value(state, std::move(v), out);
+      }
+    }
+  }
+
+  StateAction advance(Instant now, E& emit) {
+    const Instant wm = s_.clock.watermark(now);
+    if (!s_.waiting.empty() && !(wm < s_.waiting.front().first)) {
+      // apply the prefix the watermark has reached; apply() never touches the queue
+      auto& q = s_.waiting;
+      std::size_t n = 0;
+      while (n < q.size() && !(wm < q[n].first)) ++n;
+      for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
+      q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
+    }
+    auto& closed = c_->closed;
+    closed.clear();
+    s_.windows.close_for(wm, closed);
+    for (auto& [id, meta] : closed) {
+      auto it = find(id);
+      S state = std::move(it->second);
+      s_.logics.erase(it);
+      Out out(emit, id);
+      c_->logic.on_close(std::move(state), out);
+      emit(Event(std::in_place_index<kMeta>, id, std::move(meta)));
+    }
+    std::optional<Instant> next = s_.windows.next_close();
+    if (!s_.waiting.empty() && (!next || s_.waiting.front().first < *next)) {
+      next = s_.waiting.front().first;
+    }
+    notify_.reset();
+    if (next) notify_ = s_.clock.system_time_for(*next, now);
+    const bool idle = s_.waiting.empty() && s_.windows.empty();
+    return idle && s_.clock.disposable() && s_.windows.disposable() ? StateAction::discard
+                                                                    : StateAction::retain;
+  }
+
+  typename std::vector<std::pair<WindowId, S>>::iterator find(WindowId id) {
+    auto& ls = s_.logics;
+    return std::lower_bound(ls.begin(), ls.end(), id,
+                            [](const auto& e, WindowId i) { return e.first < i; });
+  }
+  S& find_or_open(WindowId id) {
+    auto& ls = s_.logics;
+    if (ls.empty() || ls.back().first < id) return ls.emplace_back(id, c_->logic.open()).second;
+    auto it = find(id);
+    if (it == ls.end() || it->first != id) it = ls.emplace(it, id, c_->logic.open());
+    return it->second;
+  }
+
+  const Config* c_;
+  Snapshot s_;
+  std::optional<Instant> notify_;
+};
+
+template <std::size_t I, class K, class Event>
+auto unwrap(const Stream<std::pair<K, Event>>& events, std::string_view step_id) {
+  return op::map(step_id, events, [](std::pair<K, Event>&& e) {
+    return std::pair(std::move(e.first), std::get<I>(std::move(e.second)));
+  });
+}
+
+}  // namespace detail
+
+template <class K, class V, class ClockT, class WindowerT, class L>
+auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
+            WindowerT windower, L logic, WindowOrder order = WindowOrder::arrival) {
+  using Logic = detail::WindowLogic<K, V, ClockT, WindowerT, L>;
+  using Config = detail::WindowConfig<ClockT, WindowerT, L>;
+  using Event = typename Logic::output_type;
+  using W = typename L::output_type;
+  auto scope = up.flow().scope(step_id);
+  auto events = op::stateful_batch(
+      "window", up,
+      [config = Config{std::move(clock), std::move(windower), std::move(logic), order, {}, {}, {}}](
+          std::optional<typename Logic::Snapshot> s) { return Logic(&config, std::move(s)); });
+  auto is_down = [](const std::pair<K, Event>& e) { return e.second.index() == detail::kDown; };
+  auto is_late = [](const std::pair<K, Event>& e) { return e.second.index() == detail::kLate; };
+  auto down_rest = op::branch("split_down", events, is_down);
+  auto late_meta = op::branch("split_late", down_rest.falses, is_late);
+  return WindowOut<K, W, V>{detail::unwrap<detail::kDown>(down_rest.trues, "down"),
+                            detail::unwrap<detail::kLate>(late_meta.trues, "late"),
+                            detail::unwrap<detail::kMeta>(late_meta.falses, "meta")};
+}
+
+}  // namespace weir::window
