@@ -140,3 +140,48 @@ TEST_CASE("notify timers fire once at their time and must be re-armed") {
                                {"notify 2 after 2", 45s},
                                {"eof", 90s}});
 }
+
+namespace {
+// Asks for a wake-up 10 s after its first value; each later value moves it 10 s further
+// out, or withdraws it on a negative value.
+struct Deadline {
+  using output_type = std::string;
+  std::optional<weir::Instant> at;
+  weir::StateAction on_batch(weir::Values<std::string, int> vs,
+                             weir::Emit<std::string, std::string>& emit) {
+    for (int v : vs) at = v < 0 ? std::nullopt : std::optional(emit.now() + 10s);
+    return weir::StateAction::retain;
+  }
+  weir::StateAction on_notify(weir::Emit<std::string, std::string>& emit) {
+    emit("due");
+    at.reset();
+    return weir::StateAction::retain;
+  }
+  std::optional<weir::Instant> notify_at() const { return at; }
+  int snapshot() const { return 0; }
+};
+}  // namespace
+
+TEST_CASE("a notify time moved later or withdrawn never fires at the old time") {
+  weir::ManualClock mc;
+  weir::ScopedClock scoped(mc);
+  const auto t0 = mc.now();
+  using weir::testing::Pause;
+  std::vector<weir::testing::TestingSource<KV>::Entry> input{
+      KV{"a", 1}, Pause{5s}, KV{"a", 1},   // a: due at 10 s, then moved to 15 s
+      KV{"b", 1}, Pause{2s}, KV{"b", -1},  // b: due at 15 s, withdrawn at 7 s
+      Pause{30s}};
+  weir::Dataflow flow("later");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(input, 10));
+  auto out = weir::op::stateful_batch("t", s, [](std::optional<int>) { return Deadline{}; });
+  std::vector<std::pair<std::string, weir::Duration>> seen;
+  auto stamped = weir::op::inspect(
+      "log", out, [&](const std::string&, const std::pair<std::string, std::string>& x) {
+        seen.emplace_back(x.first + " " + x.second, mc.now() - t0);
+      });
+  weir::op::output("out", stamped,
+                   weir::testing::TestingSink<std::pair<std::string, std::string>>{});
+  weir::run(flow);
+  using P = std::pair<std::string, weir::Duration>;
+  CHECK(seen == std::vector<P>{{"a due", 15s}});
+}

@@ -31,6 +31,7 @@
 #include <concepts>
 #include <cstddef>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -90,6 +91,12 @@ class Emit {
   Emit(std::vector<std::pair<K, W>>& out, const K& key, Instant now)
       : out_(&out), key_(&key), now_(now) {}
   void operator()(W w) { out_->emplace_back(*key_, std::move(w)); }
+  /// Emits a W built in place from `args`.
+  template <class... A>
+  void emplace(A&&... args) {
+    out_->emplace_back(std::piecewise_construct, std::forward_as_tuple(*key_),
+                       std::forward_as_tuple(std::forward<A>(args)...));
+  }
   [[nodiscard]] const K& key() const noexcept { return *key_; }
   [[nodiscard]] Instant now() const noexcept { return now_; }
 

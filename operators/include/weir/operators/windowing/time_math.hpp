@@ -3,7 +3,6 @@
 // and end at the latest, so plain subtraction between them and ordinary times overflows.
 
 #include <cstdint>
-#include <limits>
 
 #include "weir/inputs/clock.hpp"
 
@@ -11,19 +10,20 @@ namespace weir::window::detail {
 
 /// a - b, clamped to the Duration range.
 inline Duration saturating_diff(Instant a, Instant b) {
-  const __int128 d = static_cast<__int128>(a.time_since_epoch().count()) -
-                     static_cast<__int128>(b.time_since_epoch().count());
-  constexpr auto lo = std::numeric_limits<Duration::rep>::min();
-  constexpr auto hi = std::numeric_limits<Duration::rep>::max();
-  return Duration(static_cast<Duration::rep>(d < lo ? lo : (d > hi ? hi : d)));
+  Duration::rep d = 0;
+  if (__builtin_sub_overflow(a.time_since_epoch().count(), b.time_since_epoch().count(), &d)) {
+    return a > b ? Duration::max() : Duration::min();
+  }
+  return Duration(d);
 }
 
 /// t + d, clamped to [Instant::min(), Instant::max()].
 inline Instant saturating_add(Instant t, Duration d) {
-  const __int128 s = static_cast<__int128>(t.time_since_epoch().count()) + d.count();
-  constexpr auto lo = std::numeric_limits<Duration::rep>::min();
-  constexpr auto hi = std::numeric_limits<Duration::rep>::max();
-  return Instant(Duration(static_cast<Duration::rep>(s < lo ? lo : (s > hi ? hi : s))));
+  Duration::rep s = 0;
+  if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &s)) {
+    return d.count() > 0 ? Instant::max() : Instant::min();
+  }
+  return Instant(Duration(s));
 }
 
 /// floor(a / b) for b > 0.

@@ -83,9 +83,7 @@ template <class K, class W, class V>
 class WindowEmit {
  public:
   WindowEmit(Emit<K, WindowEvent<W, V>>& emit, WindowId id) : emit_(&emit), id_(id) {}
-  void operator()(W w) {
-    (*emit_)(WindowEvent<W, V>(std::in_place_index<kDown>, id_, std::move(w)));
-  }
+  void operator()(W w) { emit_->emplace(std::in_place_index<kDown>, id_, std::move(w)); }
 
  private:
   Emit<K, WindowEvent<W, V>>* emit_;
@@ -167,9 +165,9 @@ class WindowLogic {
     s_.windows.late_ids(ts, ids);
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (i + 1 < ids.size()) {
-        emit(Event(std::in_place_index<kLate>, ids[i], V(v)));
+        emit.emplace(std::in_place_index<kLate>, ids[i], V(v));
       } else {
-        emit(Event(std::in_place_index<kLate>, ids[i], std::move(v)));
+        emit.emplace(std::in_place_index<kLate>, ids[i], std::move(v));
       }
     }
   }
@@ -219,18 +217,21 @@ class WindowLogic {
       for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
       q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    auto& closed = c_->closed;
-    closed.clear();
-    s_.windows.close_for(wm, closed);
-    for (auto& [id, meta] : closed) {
-      auto it = find(id);
-      S state = std::move(it->second);
-      s_.logics.erase(it);
-      Out out(emit, id);
-      c_->logic.on_close(std::move(state), out);
-      emit(Event(std::in_place_index<kMeta>, id, std::move(meta)));
-    }
     std::optional<Instant> next = s_.windows.next_close();
+    if (next && !(wm < *next)) {
+      auto& closed = c_->closed;
+      closed.clear();
+      s_.windows.close_for(wm, closed);
+      for (auto& [id, meta] : closed) {
+        auto it = find(id);
+        S state = std::move(it->second);
+        s_.logics.erase(it);
+        Out out(emit, id);
+        c_->logic.on_close(std::move(state), out);
+        emit.emplace(std::in_place_index<kMeta>, id, std::move(meta));
+      }
+      next = s_.windows.next_close();
+    }
     if (!s_.waiting.empty() && (!next || s_.waiting.front().first < *next)) {
       next = s_.waiting.front().first;
     }

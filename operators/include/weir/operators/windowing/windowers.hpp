@@ -61,6 +61,10 @@ class SlidingWindower {
   void for_each_id(Instant t, F&& f) const {
     const Duration since = t - align_;
     const WindowId last = detail::floor_div(since, offset_);
+    if (offset_ == length_) {  // tumbling: exactly one window
+      f(last);
+      return;
+    }
     const WindowId first = detail::floor_div(since - length_, offset_) + 1;
     for (WindowId id = first; id <= last; ++id) f(id);
   }

@@ -7,7 +7,8 @@
 // Batches of the open epoch (the input frontier) are applied at once; batches of a later
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
 // upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
-// notify_at, in an indexed min-heap (one element per key, moved when the time changes).
+// notify_at, in an indexed min-heap (one element per key, moved only when the time gets
+// earlier; a later time is picked up when the element comes due).
 
 #include <algorithm>
 #include <functional>
@@ -122,16 +123,19 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       return;
     }
     if constexpr (HasNotifyAt<Logic>) {
+      // Only an earlier time moves the key's heap element; a later or withdrawn one is
+      // found when the element comes due (see fire_timers), so a notify time that moves on
+      // every batch costs no heap work.
       if (std::optional<Instant> t = state_[at].value.notify_at()) {
-        timers_.set(at, *t);
-      } else {
-        timers_.cancel(at);
+        const std::optional<Instant> armed = timers_.at(at);
+        if (!armed || *t < *armed) timers_.set(at, *t);
       }
     }
   }
 
   // Each due key's notify fires once; a key whose logic asks again for a time already past
-  // fires on the next poll, so a logic cannot keep one poll busy forever.
+  // fires on the next poll, so a logic cannot keep one poll busy forever. A due element whose
+  // logic now wants a later time (or none) is re-armed (or dropped) instead of firing.
   bool fire_timers() {
     if constexpr (HasOnNotify<Logic, E>) {
       if (timers_.empty() || frontier_ == kEpochDone) return false;
@@ -148,6 +152,12 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           const std::size_t at = state_.find(key);
           if (at == Table::npos) continue;
           auto& entry = state_[at];
+          const std::optional<Instant> wanted = entry.value.notify_at();
+          if (!wanted) continue;
+          if (*wanted > now) {
+            timers_.set(at, *wanted);
+            continue;
+          }
           E emit(out, entry.key, now);
           after_call(at, entry.value.on_notify(emit));
         }

@@ -1,0 +1,209 @@
+// window: in-memory source (2 partitions x N events, 1,000 keys: each partition owns 500,
+// event time advancing 1 ms per event in each partition) -> 1-second tumbling windows on
+// event time (per-key watermark, no wait) -> sum per key and window -> a counting sink;
+// weir on 1 and 2 workers against a hand-written loop doing the same work.
+//
+//   bench_window [EVENTS_PER_PARTITION] [REPEATS] [ONLY]     (defaults: 10000000 3)
+//
+// ONLY = baseline, w1 or w2 runs just that one (for profiling) and writes no results.
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include <weir/weir.hpp>
+
+#include "bench_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Event {
+  std::uint64_t ms;  // event time, milliseconds since the start of the stream
+  std::uint64_t value;
+};
+using Item = std::pair<std::uint64_t, Event>;  // (key, event)
+using Result = std::pair<std::uint64_t, std::pair<weir::window::WindowId, std::uint64_t>>;
+constexpr std::uint64_t kKeysPerPartition = 500;
+constexpr std::size_t kBatch = 4096;
+const weir::Instant kStart = weir::Instant{} + std::chrono::hours(24 * 365 * 50);
+
+Item make_event(std::uint64_t partition, std::uint64_t i) {
+  return {(i % kKeysPerPartition) * 2 + partition, Event{i, i}};
+}
+
+class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
+ public:
+  explicit Generated(std::uint64_t n) : n_(n) {}
+  std::vector<std::string> list_parts() const override { return {"p0", "p1"}; }
+  std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> build_part(
+      const std::string&, const std::string& part,
+      std::optional<std::uint64_t> resume) const override {
+    return std::make_unique<Part>(part == "p0" ? 0 : 1, n_, resume.value_or(0));
+  }
+
+ private:
+  struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
+    Part(std::uint64_t p, std::uint64_t n, std::uint64_t i) : p(p), n(n), i(i) {}
+    weir::NextBatch<Item> next_batch() override {
+      if (i >= n) return weir::end_of_partition;
+      const std::uint64_t end = std::min(n, i + kBatch);
+      std::vector<Item> out;
+      out.reserve(end - i);
+      for (; i < end; ++i) out.push_back(make_event(p, i));
+      return out;
+    }
+    std::uint64_t snapshot() override { return i; }
+    std::uint64_t p;
+    std::uint64_t n;
+    std::uint64_t i;
+  };
+  std::uint64_t n_;
+};
+
+struct Tally {
+  std::atomic<std::uint64_t> windows{0};
+  std::atomic<std::uint64_t> sum{0};
+};
+
+class CountingSink final : public weir::DynamicSink<Result> {
+ public:
+  explicit CountingSink(Tally& t) : t_(&t) {}
+  std::unique_ptr<weir::StatelessSinkPartition<Result>> build(const std::string&, std::size_t,
+                                                              std::size_t) const override {
+    return std::make_unique<Part>(*t_);
+  }
+
+ private:
+  struct Part final : weir::StatelessSinkPartition<Result> {
+    explicit Part(Tally& t) : t(t) {}
+    void write_batch(std::vector<Result>&& items) override {
+      std::uint64_t s = 0;
+      for (const auto& r : items) s += r.second.second;
+      t.windows.fetch_add(items.size(), std::memory_order_relaxed);
+      t.sum.fetch_add(s, std::memory_order_relaxed);
+    }
+    Tally& t;
+  };
+  Tally* t_;
+};
+
+struct Outcome {
+  std::uint64_t windows = 0;
+  std::uint64_t sum = 0;
+  bool operator==(const Outcome&) const = default;
+};
+
+Outcome run_weir(std::uint64_t n, std::size_t workers) {
+  Tally tally;
+  std::atomic<std::uint64_t> late{0};
+  weir::Dataflow flow("window");
+  auto events = weir::op::input("gen", flow, Generated(n));
+  auto clock = weir::window::EventClock(
+      [](const Event& e) { return kStart + std::chrono::milliseconds(e.ms); }, 0s);
+  auto sums = weir::window::fold_window(
+      "sum", events, clock, weir::window::TumblingWindower(1s, kStart),
+      [] { return std::uint64_t{0}; },
+      [](std::uint64_t acc, const Event& e) { return acc + e.value; },
+      [](std::uint64_t a, std::uint64_t b) { return a + b; }, weir::window::WindowOrder::arrival);
+  weir::op::output("count", sums.down, CountingSink(tally));
+  weir::op::inspect("late", sums.late, [&](const std::string&, const auto&) { ++late; });
+  weir::run(flow, {.workers = workers});
+  if (late.load() != 0) std::fprintf(stderr, "weir: %lu late events\n", late.load());
+  return {tally.windows.load(), tally.sum.load()};
+}
+
+Outcome run_baseline(std::uint64_t n) {
+  struct Open {
+    std::int64_t window = -1;
+    std::uint64_t sum = 0;
+    std::uint64_t watermark = 0;
+  };
+  std::unordered_map<std::uint64_t, Open> keys;
+  Outcome out;
+  std::uint64_t late = 0;
+  for (std::uint64_t p = 0; p < 2; ++p) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const Item it = make_event(p, i);
+      Open& k = keys[it.first];
+      if (it.second.ms < k.watermark) {
+        ++late;
+        continue;
+      }
+      k.watermark = it.second.ms;
+      const auto w = static_cast<std::int64_t>(it.second.ms / 1000);
+      if (w != k.window) {
+        if (k.window >= 0) {
+          ++out.windows;
+          out.sum += k.sum;
+        }
+        k.window = w;
+        k.sum = 0;
+      }
+      k.sum += it.second.value;
+    }
+  }
+  for (auto& [key, k] : keys) {
+    if (k.window >= 0) {
+      ++out.windows;
+      out.sum += k.sum;
+    }
+  }
+  if (late != 0) std::fprintf(stderr, "baseline: %lu late events\n", late);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
+  const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
+  const double total = 2.0 * static_cast<double>(n);
+  if (argc > 3) {
+    const std::string only = argv[3];
+    Outcome o;
+    double s = 0;
+    if (only == "baseline") {
+      s = weir_bench::seconds([&] { o = run_baseline(n); });
+    } else if (only == "w1" || only == "w2") {
+      s = weir_bench::seconds([&] { o = run_weir(n, only == "w2" ? 2 : 1); });
+    } else {
+      return std::fprintf(stderr, "ONLY must be baseline, w1 or w2, not '%s'\n", argv[3]), 2;
+    }
+    std::printf("%s: %.3e events/s (%lu windows)\n", argv[3], total / s, o.windows);
+    return 0;
+  }
+  std::vector<double> base;
+  std::vector<double> w1;
+  std::vector<double> w2;
+  Outcome expected;
+  for (int r = 0; r < repeats; ++r) {
+    Outcome o;
+    base.push_back(weir_bench::seconds([&] { expected = run_baseline(n); }));
+    w1.push_back(weir_bench::seconds([&] { o = run_weir(n, 1); }));
+    if (!(o == expected))
+      return std::fprintf(stderr, "weir w1: %lu windows summing to %lu, expected %lu and %lu\n",
+                          o.windows, o.sum, expected.windows, expected.sum),
+             1;
+    w2.push_back(weir_bench::seconds([&] { o = run_weir(n, 2); }));
+    if (!(o == expected))
+      return std::fprintf(stderr, "weir w2: %lu windows summing to %lu, expected %lu and %lu\n",
+                          o.windows, o.sum, expected.windows, expected.sum),
+             1;
+  }
+  const double rb = total / weir_bench::median(base);
+  const double r1 = total / weir_bench::median(w1);
+  const double r2 = total / weir_bench::median(w2);
+  std::printf("window: 2 partitions x %lu events, 1,000 keys, 1 s tumbling, median of %d runs\n", n,
+              repeats);
+  std::printf("%-10s %14s %10s\n", "run", "events/s", "ratio");
+  std::printf("%-10s %14.3e %10s\n", "baseline", rb, "1.00");
+  std::printf("%-10s %14.3e %10.2f  (goal >= 0.40 x baseline)\n", "weir_w1", r1, r1 / rb);
+  std::printf("%-10s %14.3e %10.2f  (%.2f x weir_w1)\n", "weir_w2", r2, r2 / rb, r2 / r1);
+  weir_bench::write_results(
+      "window", {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2}, {"events", total}});
+  return 0;
+}
