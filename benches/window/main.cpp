@@ -24,6 +24,10 @@ using namespace std::chrono_literals;
 struct Event {
   std::uint64_t ms;  // event time, milliseconds since the start of the stream
   std::uint64_t value;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned /*version*/) {
+    ar& ms& value;
+  }
 };
 using Item = std::pair<std::uint64_t, Event>;  // (key, event)
 using Result = std::pair<std::uint64_t, std::pair<weir::window::WindowId, std::uint64_t>>;

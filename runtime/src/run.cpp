@@ -61,7 +61,7 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
 
 void worker_main(detail::RunShared& shared, const Dataflow& flow, std::size_t index,
                  const RunConfig& config) {
-  detail::WorkerContext ctx(shared, index, config.epoch_interval);
+  detail::WorkerContext ctx(shared, index, config.epoch_interval, config.snapshots.get());
   detail::WorkerGraph graph(ctx);
   auto guard = [&](auto&& f) {
     try {

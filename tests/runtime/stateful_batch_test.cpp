@@ -34,7 +34,11 @@ std::vector<KV> running_sums(const std::vector<KV>& input, std::size_t workers, 
 
 TEST_CASE("stateful_batch keeps per-key arrival order on any number of workers") {
   std::vector<KV> input;
-  for (int i = 0; i < 400; ++i) input.emplace_back(std::string(1, 'k') + std::to_string(i % 7), i);
+  for (int i = 0; i < 400; ++i) {
+    std::string key(1, 'k');
+    key.append(std::to_string(i % 7));
+    input.emplace_back(std::move(key), i);
+  }
   std::map<std::string, std::vector<int>> expected;
   std::map<std::string, int> acc;
   for (auto& [k, v] : input) expected[k].push_back(acc[k] += v);

@@ -12,8 +12,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 
 #include "weir/inputs/clock.hpp"
+#include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/dataflow.hpp"
 
 namespace weir {
@@ -23,6 +25,9 @@ struct RunConfig {
   std::size_t workers = 1;
   /// How often each input closes an epoch; zero closes one after every batch.
   Duration epoch_interval = std::chrono::seconds(10);
+  /// Where stateful steps write the keys they changed as each epoch closes; none: state is
+  /// not snapshotted (and no step pays for tracking what changed).
+  std::shared_ptr<recovery::SnapshotWriter> snapshots{};
 };
 
 enum class RunOutcome { completed, aborted };

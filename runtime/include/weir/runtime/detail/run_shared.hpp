@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "weir/inputs/clock.hpp"
+#include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/graph.hpp"
 
 namespace weir::detail {
@@ -116,18 +117,22 @@ class RunShared {
 /// One worker's view of the run, handed to every node.
 class WorkerContext {
  public:
-  WorkerContext(RunShared& shared, std::size_t index, Duration epoch_interval)
-      : shared_(shared), index_(index), epoch_interval_(epoch_interval) {}
+  WorkerContext(RunShared& shared, std::size_t index, Duration epoch_interval,
+                recovery::SnapshotWriter* snapshots = nullptr)
+      : shared_(shared), index_(index), epoch_interval_(epoch_interval), snapshots_(snapshots) {}
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] std::size_t count() const noexcept { return shared_.worker_count(); }
   [[nodiscard]] Duration epoch_interval() const noexcept { return epoch_interval_; }
   [[nodiscard]] RunShared& shared() noexcept { return shared_; }
   [[nodiscard]] static Instant now() { return clock().now(); }
+  /// Where stateful steps write their state changes; null when snapshots are off.
+  [[nodiscard]] recovery::SnapshotWriter* snapshots() const noexcept { return snapshots_; }
 
  private:
   RunShared& shared_;
   std::size_t index_;
   Duration epoch_interval_;
+  recovery::SnapshotWriter* snapshots_;
 };
 
 }  // namespace weir::detail

@@ -9,6 +9,10 @@
 // upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
 // notify_at, in an indexed min-heap (one element per key, moved only when the time gets
 // earlier; a later time is picked up when the element comes due).
+//
+// Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch,
+// on_notify, on_eof) is written once when that epoch closes, as its encoded state or, if it
+// was discarded, as a discard; keys ascending. Untouched keys are not written again.
 
 #include <algorithm>
 #include <functional>
@@ -18,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "weir/recovery/codec.hpp"
+#include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
@@ -45,7 +51,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
-  using Table = KeyTable<K, Logic>;
+  struct Slot {
+    Logic logic;
+    Epoch touched = 0;  // the last epoch whose snapshot must include this key
+  };
+  using Table = KeyTable<K, Slot>;
 
  public:
   StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key,
@@ -80,14 +90,24 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     apply(e, items);
   }
 
+  // Epoch `open_` is the one being applied; it closes when the frontier passes it. Batches
+  // of later epochs were held back and are applied here in epoch order, each epoch's state
+  // changes snapshotted once it is complete; at the end of input, on_eof's effects belong
+  // to the last epoch applied.
   void on_frontier(Epoch f) override {
-    const Epoch last_open = frontier_;
+    const bool done = f == kEpochDone;
     while (!later_.empty() && later_.begin()->first <= f) {
       auto node = later_.extract(later_.begin());
-      for (auto& b : node.mapped()) apply(node.key(), b);
+      if (node.key() != open_) {
+        snapshot_epoch();
+        open_ = node.key();
+      }
+      for (auto& b : node.mapped()) apply(open_, b);
     }
     frontier_ = f;
-    if (f == kEpochDone) at_eof(last_open);
+    if (done) at_eof(open_);
+    if (open_ < f) snapshot_epoch();
+    if (!done) open_ = f;
     out_.advance(f);
   }
 
@@ -96,6 +116,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     std::vector<OutItem> out;
     out.reserve(items.size());
     const Instant now = WorkerContext::now();
+    const bool tracking = snapshots_ != nullptr;
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
       const std::size_t n = items.size();
       std::size_t i = 0;
@@ -105,10 +126,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         while (j < n && items[j].first == key) ++j;
         const std::uint64_t h = stable_hash(key);
         std::size_t at = state_.find(key, h);
-        if (at == Table::npos) at = state_.insert(key, h, builder_(std::nullopt));
+        if (at == Table::npos) at = state_.insert(key, h, Slot{builder_(std::nullopt)});
         auto& entry = state_[at];
+        if (tracking) touch(entry);
         E emit(out, entry.key, now);
-        StateAction a = entry.value.on_batch(Values<K, V>(&items[i], &items[j]), emit);
+        StateAction a = entry.value.logic.on_batch(Values<K, V>(&items[i], &items[j]), emit);
         after_call(at, a);
         i = j;
       }
@@ -126,7 +148,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
       // every batch costs no heap work.
-      if (std::optional<Instant> t = state_[at].value.notify_at()) {
+      if (std::optional<Instant> t = state_[at].value.logic.notify_at()) {
         const std::optional<Instant> armed = timers_.at(at);
         if (!armed || *t < *armed) timers_.set(at, *t);
       }
@@ -152,14 +174,15 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           const std::size_t at = state_.find(key);
           if (at == Table::npos) continue;
           auto& entry = state_[at];
-          const std::optional<Instant> wanted = entry.value.notify_at();
+          const std::optional<Instant> wanted = entry.value.logic.notify_at();
           if (!wanted) continue;
           if (*wanted > now) {
             timers_.set(at, *wanted);
             continue;
           }
+          touch(entry);
           E emit(out, entry.key, now);
-          after_call(at, entry.value.on_notify(emit));
+          after_call(at, entry.value.logic.on_notify(emit));
         }
       });
       out_.emit(frontier_, std::move(out));
@@ -168,6 +191,31 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       timers_.clear();
       return false;
     }
+  }
+
+  void touch(typename Table::Entry& entry) {
+    if (snapshots_ == nullptr || entry.value.touched == open_) return;
+    entry.value.touched = open_;
+    touched_.push_back(entry.key);
+  }
+
+  // Writes the open epoch's state changes: each touched key's state, or its discard.
+  void snapshot_epoch() {
+    if (snapshots_ == nullptr || touched_.empty()) return;
+    std::sort(touched_.begin(), touched_.end());
+    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
+    std::vector<recovery::StateChange> changes;
+    changes.reserve(touched_.size());
+    guarded(ctx_, step_id(), std::nullopt, "snapshot", [&] {
+      for (const K& key : touched_) {
+        const std::size_t at = state_.find(key);
+        std::optional<std::string> state;
+        if (at != Table::npos) state = recovery::encode(state_[at].value.logic.snapshot());
+        changes.push_back({step_id(), recovery::encode(key), open_, std::move(state)});
+      }
+    });
+    touched_.clear();
+    snapshots_->write(ctx_.index(), std::move(changes));
   }
 
   void at_eof(Epoch epoch) {
@@ -182,8 +230,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       guarded(ctx_, step_id(), std::nullopt, "on_eof", [&] {
         for (std::size_t at : order) {
           auto& entry = state_[at];
+          touch(entry);
           E emit(out, entry.key, now);
-          if (entry.value.on_eof(emit) == StateAction::discard) discarded.push_back(at);
+          if (entry.value.logic.on_eof(emit) == StateAction::discard) discarded.push_back(at);
         }
       });
       // Erasing from the highest index down moves only entries that stay.
@@ -201,6 +250,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   TimerHeap timers_;
   std::map<Epoch, std::vector<std::vector<Item>>> later_;
   Epoch frontier_ = kFirstEpoch;
+  Epoch open_ = kFirstEpoch;
+  recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
+  std::vector<K> touched_;  // keys touched in epoch open_ (a key discarded and re-created
+                            // in one epoch appears twice)
   ExchangeInput<Item> input_;
   ExchangeSender<Item, KeySplit<K, V>> sender_;
 };
