@@ -333,5 +333,14 @@ requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K,
   return out;
 }
 
+/// A stream that is not keyed: a clear compile-time error instead of a failed overload.
+template <class T, class Builder>
+requires(!is_keyed_v<T>) void stateful_batch(std::string_view /*step_id*/, const Stream<T>& /*up*/,
+                                             Builder /*builder*/) {
+  static_assert(is_keyed_v<T>,
+                "stateful_batch needs a keyed stream, Stream<std::pair<K, V>>: key it with "
+                "key_on first");
+}
+
 }  // namespace op
 }  // namespace weir

@@ -42,6 +42,12 @@ namespace weir {
 
 enum class StateAction : bool { retain = false, discard = true };
 
+/// Whether a stream of T is keyed: its items are (key, value) pairs.
+template <class T>
+inline constexpr bool is_keyed_v = false;
+template <class K, class V>
+inline constexpr bool is_keyed_v<std::pair<K, V>> = true;
+
 /// The values of one key within a batch (a view; they may be moved from).
 template <class K, class V>
 class Values {

@@ -290,4 +290,13 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
                             detail::unwrap<detail::kMeta>(late_meta.falses, "meta")};
 }
 
+/// A stream that is not keyed: a clear compile-time error instead of a failed overload.
+template <class T, class... Args>
+requires(!is_keyed_v<T>) void window(std::string_view /*step_id*/, const Stream<T>& /*up*/,
+                                     Args&&... /*args*/) {
+  static_assert(is_keyed_v<T>,
+                "window operators need a keyed stream, Stream<std::pair<K, V>>: key it with "
+                "key_on first");
+}
+
 }  // namespace weir::window

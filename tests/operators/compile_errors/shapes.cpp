@@ -1,0 +1,20 @@
+// Shapes C++ rejects at compile time, one per CASE: each must fail to compile with the
+// message its CTest test expects (see tests/CMakeLists.txt).
+#include <weir/weir.hpp>
+
+int main() {
+  weir::Dataflow flow("shapes");
+  auto ints = weir::op::input("in", flow, weir::testing::TestingSource<int>({1, 2}));
+#if CASE == 1  // a predicate that does not return bool
+  auto odd = weir::op::filter("odd", ints, [](int x) { return x % 2; });
+#elif CASE == 2  // stateful logic on a stream that is not keyed
+  auto sums = weir::op::stateful_batch("sum", ints, [](std::optional<int>) { return 0; });
+#elif CASE == 3  // a window on a stream that is not keyed
+  auto ts = [](int x) { return weir::Instant{} + std::chrono::seconds(x); };
+  auto w = weir::window::window("w", ints, weir::window::EventClock(ts, std::chrono::seconds(0)),
+                                weir::window::TumblingWindower(std::chrono::seconds(1), {}), 0);
+#elif CASE == 4  // a branch predicate that does not return bool
+  auto parts = weir::op::branch("b", ints, [](int x) { return x; });
+#endif
+  return 0;
+}
