@@ -20,6 +20,7 @@
 #include "weir/operators/windowing/clocks.hpp"
 #include "weir/operators/windowing/join_window.hpp"
 #include "weir/operators/windowing/metadata.hpp"
+#include "weir/operators/windowing/partition_clock.hpp"
 #include "weir/operators/windowing/window.hpp"
 #include "weir/operators/windowing/windowers.hpp"
 #include "weir/outputs/sink.hpp"

@@ -245,3 +245,66 @@ TEST_CASE("a system-clock window key is discarded when its windows close and com
   CHECK(late.empty());
   CHECK(meta.size() == 2);
 }
+
+namespace {
+// (source partition, event seconds, value)
+using PEv = std::tuple<int, int, int>;
+using KP = std::pair<std::string, PEv>;
+
+/// Sums 100-second tumbling windows; returns each result with the system second it came at.
+template <class ClockT>
+std::vector<std::pair<Down<int>, long>> stamped_sums(
+    const std::vector<TestingSource<KP>::Entry>& input, ClockT clock,
+    std::vector<Down<PEv>>* late) {
+  weir::ManualClock mc;
+  weir::ScopedClock scoped(mc);
+  const weir::Instant start = mc.now();
+  weir::Dataflow flow("pw");
+  auto s = weir::op::input("in", flow, TestingSource<KP>(input, 10));
+  auto values = weir::op::map_value("value", s, [](PEv&& e) { return e; });
+  auto out = weir::window::fold_window(
+      "sum", values, clock, weir::window::TumblingWindower(100s, at(0s)), [] { return 0; },
+      [](int acc, const PEv& e) { return acc + std::get<2>(e); },
+      [](int a, int b) { return a + b; }, weir::window::WindowOrder::arrival);
+  auto stamped = weir::op::map("stamp", out.down, [start](Down<int>&& d) {
+    return std::pair(std::move(d), static_cast<long>((weir::clock().now() - start) / 1s));
+  });
+  TestingSink<std::pair<Down<int>, long>> sink;
+  TestingSink<Down<PEv>> late_sink;
+  weir::op::output("out", stamped, sink);
+  weir::op::output("late", out.late, late_sink);
+  weir::run(flow);
+  if (late != nullptr) *late = late_sink.items();
+  return sink.items();
+}
+
+auto pev_time = [](const PEv& e) { return at(std::chrono::seconds(std::get<1>(e))); };
+auto pev_partition = [](const PEv& e) { return std::get<0>(e); };
+}  // namespace
+
+TEST_CASE("a partition watermark closes a quiet key's window that a key watermark holds open") {
+  // c speaks once in partition 1; b then carries partition 1's time far past c's window
+  const std::vector<TestingSource<KP>::Entry> input{KP{"c", {1, 20, 1}}, KP{"b", {1, 500, 2}},
+                                                    Pause{60s}};
+  auto per_key = stamped_sums(input, weir::window::EventClock(pev_time, 0s), nullptr);
+  // per key: c's watermark is 20 s plus system time, so [0, 100) waits for the end (60 s)
+  CHECK(per_key ==
+        std::vector<std::pair<Down<int>, long>>{{{"b", {5, 2}}, 60}, {{"c", {0, 1}}, 60}});
+  auto per_partition =
+      stamped_sums(input, weir::window::PartitionClock(pev_time, pev_partition, 0s, 10s), nullptr);
+  // per partition: partition 1 is at 500 s; c is woken within the idle timeout and closes
+  CHECK(per_partition ==
+        std::vector<std::pair<Down<int>, long>>{{{"c", {0, 1}}, 10}, {{"b", {5, 2}}, 60}});
+}
+
+TEST_CASE("an idle partition stops holding the watermark back and its late items go late") {
+  const std::vector<TestingSource<KP>::Entry> input{
+      KP{"a", {0, 5, 1}}, KP{"b", {1, 500, 2}},  // partition 0 is far behind partition 1
+      Pause{60s}, KP{"a", {0, 6, 4}}};           // partition 0 speaks again, too late
+  std::vector<Down<PEv>> late;
+  auto sums =
+      stamped_sums(input, weir::window::PartitionClock(pev_time, pev_partition, 0s, 10s), &late);
+  // a's window closes once partition 0 has been quiet for longer than 10 s
+  CHECK(sums == std::vector<std::pair<Down<int>, long>>{{{"a", {0, 1}}, 10}, {{"b", {5, 2}}, 60}});
+  CHECK(late == std::vector<Down<PEv>>{{"a", {0, {0, 6, 4}}}});
+}
