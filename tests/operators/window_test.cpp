@@ -274,7 +274,9 @@ std::vector<std::pair<Down<int>, long>> stamped_sums(
   weir::op::output("out", stamped, sink);
   weir::op::output("late", out.late, late_sink);
   weir::run(flow);
-  if (late != nullptr) *late = late_sink.items();
+  if (late != nullptr) {
+    *late = late_sink.items();
+  }
   return sink.items();
 }
 

@@ -16,7 +16,9 @@ class Collect final : public weir::recovery::SnapshotWriter {
  public:
   void write(std::size_t /*worker*/, std::vector<StateChange>&& changes) override {
     std::lock_guard lock(mutex_);
-    for (auto& c : changes) all_.push_back(std::move(c));
+    for (auto& c : changes) {
+      all_.push_back(std::move(c));
+    }
   }
   std::vector<StateChange> all() {
     std::lock_guard lock(mutex_);
@@ -35,7 +37,9 @@ std::vector<Change> decoded(const std::vector<StateChange>& changes) {
   std::vector<Change> out;
   for (const auto& c : changes) {
     std::optional<int> state;
-    if (c.state) state = weir::recovery::decode<int>(*c.state);
+    if (c.state) {
+      state = weir::recovery::decode<int>(*c.state);
+    }
     out.emplace_back(c.epoch, weir::recovery::decode<std::string>(c.state_key), state);
   }
   return out;
@@ -69,7 +73,9 @@ TEST_CASE("each epoch snapshots exactly the keys it touched - discards included"
     weir::run(flow,
               {.workers = workers, .epoch_interval = weir::Duration::zero(), .snapshots = collect});
     auto changes = collect->all();
-    for (const auto& c : changes) CHECK(c.step_id == "snap.sum");
+    for (const auto& c : changes) {
+      CHECK(c.step_id == "snap.sum");
+    }
     // per epoch, keys ascending on each worker; across workers sort to compare
     CHECK(weir_test::sorted(decoded(changes)) == std::vector<Change>{{1, "a", 1},
                                                                      {1, "b", 2},

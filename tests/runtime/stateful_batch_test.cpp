@@ -153,7 +153,9 @@ struct Deadline {
   std::optional<weir::Instant> at;
   weir::StateAction on_batch(weir::Values<std::string, int> vs,
                              weir::Emit<std::string, std::string>& emit) {
-    for (int v : vs) at = v < 0 ? std::nullopt : std::optional(emit.now() + 10s);
+    for (int v : vs) {
+      at = v < 0 ? std::nullopt : std::optional(emit.now() + 10s);
+    }
     return weir::StateAction::retain;
   }
   weir::StateAction on_notify(weir::Emit<std::string, std::string>& emit) {

@@ -38,7 +38,9 @@ TEST_CASE("timer heap pops entries in time order and moves an entry when its tim
 
 TEST_CASE("timer heap cancel removes only that entry") {
   TimerHeap h;
-  for (std::size_t i = 0; i < 6; ++i) h.set(i, at(static_cast<int>(10 - i)));
+  for (std::size_t i = 0; i < 6; ++i) {
+    h.set(i, at(static_cast<int>(10 - i)));
+  }
   h.cancel(3);
   h.cancel(3);  // twice is harmless
   h.cancel(42);
@@ -78,8 +80,11 @@ TEST_CASE("timer heap agrees with a sorted reference under random updates") {
     }
     if (step % 97 == 0 && !h.empty()) {
       int best = 1 << 30;
-      for (auto& r : ref)
-        if (r) best = std::min(best, *r);
+      for (auto& r : ref) {
+        if (r) {
+          best = std::min(best, *r);
+        }
+      }
       REQUIRE(h.top_time() == at(best));
     }
   }
@@ -89,8 +94,11 @@ TEST_CASE("timer heap agrees with a sorted reference under random updates") {
     h.pop();
   }
   std::vector<int> expect;
-  for (auto& r : ref)
-    if (r) expect.push_back(*r);
+  for (auto& r : ref) {
+    if (r) {
+      expect.push_back(*r);
+    }
+  }
   std::sort(expect.begin(), expect.end());
   CHECK(popped == expect);
 }
