@@ -122,8 +122,9 @@ template <class X, class S>
 void build_fixed_source(WorkerGraph& g, SourceNode<X>& node, const std::string& fq,
                         const FixedPartitionedSource<X, S>& src) {
   auto& ctx = g.ctx();
-  for (auto& [part, worker] : gather_partitions(ctx, fq, [&] { return src.list_parts(); })) {
-    if (worker != ctx.index()) continue;
+  for (auto& assigned : gather_partitions(ctx, fq, [&] { return src.list_parts(); })) {
+    const std::string& part = assigned.first;
+    if (assigned.second != ctx.index()) continue;
     const std::optional<std::string> name = part;
     auto p = guarded(ctx, fq, name, "build_part",
                      [&] { return src.build_part(fq, part, std::nullopt); });
