@@ -18,13 +18,17 @@ template <class Logic, class V>
 std::vector<typename Logic::output_type> feed(Logic& logic, std::vector<V> values) {
   using W = typename Logic::output_type;
   std::vector<std::pair<K, V>> items;
-  for (auto& v : values) items.emplace_back("k", std::move(v));
+  for (auto& v : values) {
+    items.emplace_back("k", std::move(v));
+  }
   std::vector<std::pair<K, W>> out;
   const K key = "k";
   weir::Emit<K, W> emit(out, key, weir::clock().now());
   logic.on_batch(weir::Values<K, V>(items.data(), items.data() + items.size()), emit);
   std::vector<W> ws;
-  for (auto& [k, w] : out) ws.push_back(std::move(w));
+  for (auto& [k, w] : out) {
+    ws.push_back(std::move(w));
+  }
   return ws;
 }
 
@@ -45,7 +49,9 @@ void check_round_trip(Make make, std::vector<V> first, std::vector<V> then) {
 
 std::vector<int> random_ints(std::mt19937& rng, std::size_t n) {
   std::vector<int> v(n);
-  for (auto& x : v) x = static_cast<int>(rng() % 100) - 10;
+  for (auto& x : v) {
+    x = static_cast<int>(rng() % 100) - 10;
+  }
   return v;
 }
 

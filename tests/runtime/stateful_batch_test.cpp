@@ -13,7 +13,9 @@ struct RunningSum {
   int sum = 0;
   weir::StateAction on_batch(weir::Values<std::string, int> vs,
                              weir::Emit<std::string, int>& emit) {
-    for (int v : vs) emit(sum += v);
+    for (int v : vs) {
+      emit(sum += v);
+    }
     return weir::StateAction::retain;
   }
   int snapshot() const { return sum; }
@@ -41,11 +43,15 @@ TEST_CASE("stateful_batch keeps per-key arrival order on any number of workers")
   }
   std::map<std::string, std::vector<int>> expected;
   std::map<std::string, int> acc;
-  for (auto& [k, v] : input) expected[k].push_back(acc[k] += v);
+  for (auto& [k, v] : input) {
+    expected[k].push_back(acc[k] += v);
+  }
   for (std::size_t workers : {1, 2, 4}) {
     for (std::size_t batch : {1, 13, 1000}) {
       std::map<std::string, std::vector<int>> got;
-      for (auto& [k, v] : running_sums(input, workers, batch)) got[k].push_back(v);
+      for (auto& [k, v] : running_sums(input, workers, batch)) {
+        got[k].push_back(v);
+      }
       INFO("workers " << workers << ", batch " << batch);
       CHECK(got == expected);
     }
@@ -60,7 +66,9 @@ struct Collect {
   std::string seen;
   weir::StateAction on_batch(weir::Values<int, std::string> vs, weir::Emit<int, std::string>&) {
     for (auto& v : vs) {
-      if (v == "drop") return weir::StateAction::discard;
+      if (v == "drop") {
+        return weir::StateAction::discard;
+      }
       seen += v;
     }
     return weir::StateAction::retain;
