@@ -6,6 +6,7 @@
 //   on_item(item, now) -> Instant   the item's timestamp (advancing the watermark)
 //   watermark(now)                  the current watermark (kTimeMax after end of input)
 //   system_time_for(wm, now)        the system time at which the watermark reaches wm
+//   system_time_for(wm, current, now)  the same, given watermark(now) already computed
 //   at_eof()                        the watermark jumps to kTimeMax
 //   disposable()                    forgetting this state loses nothing
 //
@@ -59,7 +60,10 @@ class EventClock {
       return detail::saturating_add(base_, elapsed);
     }
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
-      const Instant current = watermark(now);
+      return system_time_for(wm, watermark(now), now);
+    }
+    /// The same, given the current watermark (watermark(now)) already computed.
+    [[nodiscard]] static Instant system_time_for(Instant wm, Instant current, Instant now) {
       if (wm <= current) return now;
       return detail::saturating_add(now, detail::saturating_diff(wm, current));
     }
@@ -113,6 +117,9 @@ class SystemClock {
     [[nodiscard]] Instant watermark(Instant now) const { return eof_ ? kTimeMax : now; }
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
       return std::max(wm, now);
+    }
+    [[nodiscard]] Instant system_time_for(Instant wm, Instant /*current*/, Instant now) const {
+      return system_time_for(wm, now);
     }
     void at_eof() { eof_ = true; }
     [[nodiscard]] static bool disposable() { return true; }

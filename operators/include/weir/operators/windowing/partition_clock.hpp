@@ -59,7 +59,10 @@ class PartitionClock {
     /// the moment an active partition turns idle, nor than one idle timeout from now (other
     /// keys' items may move the partitions first).
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
-      const Instant current = watermark(now);
+      return system_time_for(wm, watermark(now), now);
+    }
+    /// The same, given the current watermark (watermark(now)) already computed.
+    [[nodiscard]] Instant system_time_for(Instant wm, Instant current, Instant now) const {
       if (wm <= current) return now;
       const Instant projected = detail::saturating_add(now, detail::saturating_diff(wm, current));
       const Instant recheck = detail::saturating_add(now, std::max(c_->idle_, Duration(1)));

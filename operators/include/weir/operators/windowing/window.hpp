@@ -138,9 +138,11 @@ class WindowLogic {
 
   StateAction on_batch(Values<K, V> values, E& emit) {
     const Instant now = emit.now();
+    Instant wm = kTimeMin;
     for (auto& v : values) {
       const Instant ts = s_.clock.on_item(v, now);
-      if (ts < s_.clock.watermark(now)) {
+      wm = s_.clock.watermark(now);
+      if (ts < wm) {
         late(ts, std::move(v), emit);
       } else if (c_->order == WindowOrder::timestamp) {
         wait(ts, std::move(v));
@@ -148,7 +150,8 @@ class WindowLogic {
         apply(ts, std::move(v), emit);
       }
     }
-    return advance(now, emit);
+    // the clock state did not change after the last item: wm is still watermark(now)
+    return advance(now, values.empty() ? s_.clock.watermark(now) : wm, emit);
   }
   StateAction on_notify(E& emit) { return advance(emit.now(), emit); }
   StateAction on_eof(E& emit) {
@@ -207,8 +210,10 @@ class WindowLogic {
     }
   }
 
-  StateAction advance(Instant now, E& emit) {
-    const Instant wm = s_.clock.watermark(now);
+  StateAction advance(Instant now, E& emit) { return advance(now, s_.clock.watermark(now), emit); }
+
+  // wm: the clock's watermark(now), computed once by the caller.
+  StateAction advance(Instant now, Instant wm, E& emit) {
     if (!s_.waiting.empty() && !(wm < s_.waiting.front().first)) {
       // apply the prefix the watermark has reached; apply() never touches the queue
       auto& q = s_.waiting;
@@ -236,7 +241,7 @@ class WindowLogic {
       next = s_.waiting.front().first;
     }
     notify_.reset();
-    if (next) notify_ = s_.clock.system_time_for(*next, now);
+    if (next) notify_ = s_.clock.system_time_for(*next, wm, now);
     const bool idle = s_.waiting.empty() && s_.windows.empty();
     return idle && s_.clock.disposable() && s_.windows.disposable() ? StateAction::discard
                                                                     : StateAction::retain;
