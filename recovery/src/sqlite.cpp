@@ -1,0 +1,92 @@
+#include "sqlite.hpp"
+
+#include <fmt/format.h>
+
+namespace weir::recovery::sqlite {
+
+Db::Db(std::string path, bool create) : path_(std::move(path)) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "opening it");
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, 5000);
+}
+
+void Db::exec(const char* sql) {
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &msg);
+  if (rc != SQLITE_OK) {
+    std::string m = msg != nullptr ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    throw RecoveryError(fmt::format("recovery partition '{}': {} ({})", path_, m, sql));
+  }
+}
+
+void Db::fail(int rc, std::string_view doing) const {
+  const char* m = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  throw RecoveryError(fmt::format("recovery partition '{}': {} while {}", path_, m, doing));
+}
+
+Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
+  const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  if (rc != SQLITE_OK) db.fail(rc, fmt::format("preparing '{}'", sql));
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(s_);
+    db_ = o.db_;
+    s_ = o.s_;
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  const int rc = sqlite3_bind_int64(s_, i, v);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  return *this;
+}
+
+Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_STATIC);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  return *this;
+}
+
+Stmt& Stmt::bind_text(int i, std::string_view text) {
+  const int rc = sqlite3_bind_text64(s_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  return *this;
+}
+
+Stmt& Stmt::bind_null(int i) {
+  const int rc = sqlite3_bind_null(s_, i);
+  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3_reset(s_);
+  db_->fail(rc, fmt::format("running '{}'", sqlite3_sql(s_)));
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Stmt::reset() { sqlite3_reset(s_); }
+
+std::string Stmt::bytes(int col) const {
+  const void* p = sqlite3_column_blob(s_, col);
+  const int n = sqlite3_column_bytes(s_, col);
+  return p == nullptr ? std::string()
+                      : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+
+}  // namespace weir::recovery::sqlite

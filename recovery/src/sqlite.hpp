@@ -1,0 +1,85 @@
+#pragma once
+// Thin RAII wrappers over the SQLite C API for the recovery store: a connection and a
+// prepared statement. Every failure throws RecoveryError naming the database file.
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "weir/recovery/store.hpp"
+
+namespace weir::recovery::sqlite {
+
+class Db;
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(Db& db, const char* sql);
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  ~Stmt() { sqlite3_finalize(s_); }
+
+  Stmt& bind(int i, std::int64_t v);
+  /// Binds bytes without copying: they must outlive the next step().
+  Stmt& bind_blob(int i, std::string_view bytes);
+  Stmt& bind_text(int i, std::string_view text);
+  Stmt& bind_null(int i);
+  /// Steps once: true while a row is ready.
+  bool step();
+  /// Steps to the end and resets, keeping the bindings' slots for the next use.
+  void run();
+  void reset();
+
+  [[nodiscard]] std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
+  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  [[nodiscard]] std::string bytes(int col) const;
+
+ private:
+  Db* db_ = nullptr;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+class Db {
+ public:
+  /// Opens `path` (creating it only if `create`).
+  Db(std::string path, bool create);
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db() { sqlite3_close_v2(db_); }
+
+  void exec(const char* sql);
+  [[nodiscard]] sqlite3* handle() const { return db_; }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  /// Throws RecoveryError for result code `rc` with SQLite's message.
+  [[noreturn]] void fail(int rc, std::string_view doing) const;
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+/// BEGIN IMMEDIATE now; COMMIT on commit(), ROLLBACK if destroyed before.
+class Transaction {
+ public:
+  explicit Transaction(Db& db) : db_(&db) { db.exec("BEGIN IMMEDIATE"); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (db_ != nullptr) sqlite3_exec(db_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    db_->exec("COMMIT");
+    db_ = nullptr;
+  }
+
+ private:
+  Db* db_;
+};
+
+}  // namespace weir::recovery::sqlite

@@ -1,0 +1,570 @@
+#include "weir/recovery/store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/archive/basic_archive.hpp>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "sqlite.hpp"
+
+namespace weir::recovery {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Stored for a worker that ended while others still run: it holds no commit back.
+constexpr std::int64_t kEndedFrontier = std::numeric_limits<std::int64_t>::max();
+
+const char* const kSchema = R"sql(
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS parts (
+  part_index INTEGER PRIMARY KEY CHECK (part_index >= 0),
+  part_count INTEGER NOT NULL CHECK (part_count > 0),
+  store_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  CHECK (part_index < part_count)
+) STRICT;
+CREATE TABLE IF NOT EXISTS exs (
+  ex_num INTEGER PRIMARY KEY,
+  worker_count INTEGER NOT NULL CHECK (worker_count > 0),
+  resume_epoch INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS fronts (
+  ex_num INTEGER NOT NULL,
+  worker_index INTEGER NOT NULL,
+  worker_frontier INTEGER NOT NULL,
+  PRIMARY KEY (ex_num, worker_index)
+) STRICT;
+CREATE TABLE IF NOT EXISTS commits (
+  part_index INTEGER PRIMARY KEY,
+  commit_epoch INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS snaps (
+  step_id TEXT NOT NULL,
+  state_key BLOB NOT NULL,
+  snap_epoch INTEGER NOT NULL,
+  ser_change BLOB,
+  PRIMARY KEY (step_id, state_key, snap_epoch)
+) STRICT, WITHOUT ROWID;
+)sql";
+
+/// What this build writes; a store written by another format is refused.
+std::string format_id() {
+  return fmt::format("weir-snapshot-1 boost-archive-{} {}-endian long-{} size_t-{}",
+                     static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
+                     std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
+                     sizeof(std::size_t));
+}
+
+std::string part_name(std::size_t i) { return fmt::format("part-{}.sqlite3", i); }
+
+/// The partition index in a file name `part-<i>.sqlite3`, if it is one.
+std::optional<std::size_t> part_index_of(const std::string& name) {
+  constexpr std::string_view prefix = "part-";
+  constexpr std::string_view suffix = ".sqlite3";
+  if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+      !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  const std::string digits =
+      name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(std::stoul(digits));
+}
+
+std::string new_store_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
+}
+
+/// Which partition holds a snapshot: FNV-1a over step id and key, stable forever.
+std::size_t route(const std::string& step_id, const std::string& key, std::size_t parts) {
+  std::uint64_t h = 14695981039346656037ULL;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(step_id);
+  mix(std::string_view("\0", 1));
+  mix(key);
+  return static_cast<std::size_t>(h % parts);
+}
+
+void check_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw RecoveryError(
+        fmt::format("recovery directory '{}' does not exist; create it, then run `weir-recovery "
+                    "init {} N`",
+                    dir.string(), dir.string()));
+  }
+}
+
+std::int64_t to_db(Epoch e) { return static_cast<std::int64_t>(e); }
+
+}  // namespace
+
+void init_store(const fs::path& dir, std::size_t count) {
+  check_dir(dir);
+  if (count == 0) throw RecoveryError("a recovery store needs at least one partition");
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (part_index_of(entry.path().filename().string())) {
+      throw RecoveryError(fmt::format("recovery directory '{}' already holds partitions ({})",
+                                      dir.string(), entry.path().filename().string()));
+    }
+  }
+  const std::string id = new_store_id();
+  const std::string format = format_id();
+  for (std::size_t i = 0; i < count; ++i) {
+    sqlite::Db db((dir / part_name(i)).string(), true);
+    db.exec(kSchema);
+    sqlite::Stmt ins(db,
+                     "INSERT INTO parts (part_index, part_count, store_id, format) "
+                     "VALUES (?1, ?2, ?3, ?4)");
+    ins.bind(1, static_cast<std::int64_t>(i))
+        .bind(2, static_cast<std::int64_t>(count))
+        .bind_text(3, id)
+        .bind_text(4, format)
+        .run();
+  }
+}
+
+struct RecoveryStore::Impl {
+  struct Part {
+    std::unique_ptr<sqlite::Db> db;
+    sqlite::Stmt insert_snap;
+    sqlite::Stmt upsert_front;
+    sqlite::Stmt upsert_commit;
+    sqlite::Stmt collect;
+  };
+  struct Message {
+    std::size_t worker;
+    std::vector<StateChange> changes;
+    bool is_progress;
+    Epoch frontier;
+    bool ended;
+  };
+
+  fs::path dir;
+  Options options;
+  std::vector<Part> parts;
+  std::vector<ExecutionInfo> executions;
+  std::uint64_t next_execution = 0;
+  Epoch resume = 1;
+
+  // writer
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<Message> queue;
+  bool stopping = false;
+  std::string failure;
+  std::function<void()> wake;
+  std::thread thread;
+  std::atomic<Epoch> committed{1};
+  std::vector<Epoch> frontiers;  // per worker, durable; ended workers hold kEnded
+  std::vector<Epoch> ended_at;   // per worker: its frontier when it ended, 0 if running
+  std::deque<std::pair<Epoch, std::chrono::steady_clock::time_point>> committed_at;
+  Epoch collected = 0;
+  std::vector<std::vector<const StateChange*>> routed;
+
+  void run_writer();
+  void write_round(std::vector<Message>& round);
+  void collect_garbage(Epoch through);
+};
+
+RecoveryStore::RecoveryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+RecoveryStore::~RecoveryStore() {
+  try {
+    finish();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor reports nothing
+  }
+}
+
+std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options options) {
+  check_dir(dir);
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+
+  struct Found {
+    std::string file;
+    std::unique_ptr<sqlite::Db> db;
+    std::size_t index;
+    std::size_t count;
+    std::string store_id;
+    std::string format;
+  };
+  std::vector<Found> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string file = entry.path().filename().string();
+    const auto index = part_index_of(file);
+    if (!index) continue;
+    auto db = std::make_unique<sqlite::Db>(entry.path().string(), false);
+    Found f{file, std::move(db), 0, 0, {}, {}};
+    try {
+      sqlite::Stmt q(*f.db, "SELECT part_index, part_count, store_id, format FROM parts");
+      if (!q.step()) throw RecoveryError("its parts table is empty");
+      f.index = static_cast<std::size_t>(q.int64(0));
+      f.count = static_cast<std::size_t>(q.int64(1));
+      f.store_id = q.bytes(2);
+      f.format = q.bytes(3);
+    } catch (const RecoveryError& e) {
+      throw RecoveryError(
+          fmt::format("'{}' in recovery directory '{}' is not a recovery "
+                      "partition: {}",
+                      file, dir.string(), e.what()));
+    }
+    if (f.index != *index) {
+      throw RecoveryError(fmt::format("'{}' in recovery directory '{}' says it is partition {}",
+                                      file, dir.string(), f.index));
+    }
+    found.push_back(std::move(f));
+  }
+  if (found.empty()) {
+    throw RecoveryError(fmt::format(
+        "recovery directory '{}' holds no partitions; create them with `weir-recovery init {} N`",
+        dir.string(), dir.string()));
+  }
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.index < b.index; });
+  const Found& first = found.front();
+  for (const Found& f : found) {
+    if (f.count != first.count) {
+      throw RecoveryError(fmt::format(
+          "partitions of recovery directory '{}' disagree on their count: '{}' says {}, '{}' "
+          "says {}",
+          dir.string(), first.file, first.count, f.file, f.count));
+    }
+    if (f.store_id != first.store_id) {
+      throw RecoveryError(
+          fmt::format("partitions of recovery directory '{}' come from different inits: '{}' and "
+                      "'{}'",
+                      dir.string(), first.file, f.file));
+    }
+    if (f.format != format_id()) {
+      throw RecoveryError(fmt::format(
+          "'{}' in recovery directory '{}' holds snapshots in format '{}'; this build reads '{}'",
+          f.file, dir.string(), f.format, format_id()));
+    }
+  }
+  std::vector<std::string> missing;
+  for (std::size_t i = 0, j = 0; i < first.count; ++i) {
+    if (j < found.size() && found[j].index == i) {
+      ++j;
+    } else {
+      missing.push_back(part_name(i));
+    }
+  }
+  if (!missing.empty()) {
+    throw RecoveryError(
+        fmt::format("recovery directory '{}' is missing {} of its {} partitions: {}", dir.string(),
+                    missing.size(), first.count, fmt::join(missing, ", ")));
+  }
+
+  // Executions and frontiers, from every partition.
+  std::map<std::uint64_t, ExecutionInfo> exs;
+  std::map<std::pair<std::uint64_t, std::size_t>, Epoch> fronts;
+  std::vector<std::pair<std::string, Epoch>> commits;
+  for (Found& f : found) {
+    sqlite::Stmt qe(*f.db, "SELECT ex_num, worker_count, resume_epoch FROM exs");
+    while (qe.step()) {
+      const auto n = static_cast<std::uint64_t>(qe.int64(0));
+      exs[n] = ExecutionInfo{
+          n, static_cast<std::size_t>(qe.int64(1)), static_cast<Epoch>(qe.int64(2)), {}};
+    }
+    sqlite::Stmt qf(*f.db, "SELECT ex_num, worker_index, worker_frontier FROM fronts");
+    while (qf.step()) {
+      fronts[{static_cast<std::uint64_t>(qf.int64(0)), static_cast<std::size_t>(qf.int64(1))}] =
+          static_cast<Epoch>(qf.int64(2));
+    }
+    sqlite::Stmt qc(*f.db, "SELECT commit_epoch FROM commits");
+    while (qc.step()) commits.emplace_back(f.file, static_cast<Epoch>(qc.int64(0)));
+  }
+  for (auto& [n, ex] : exs) {
+    ex.frontiers.resize(ex.workers);
+    for (std::size_t w = 0; w < ex.workers; ++w) {
+      auto it = fronts.find({n, w});
+      if (it != fronts.end()) ex.frontiers[w] = it->second;
+    }
+    impl->executions.push_back(ex);
+  }
+  if (!impl->executions.empty()) {
+    const ExecutionInfo& last = impl->executions.back();
+    Epoch resume = std::numeric_limits<Epoch>::max();
+    for (const auto& f : last.frontiers) {
+      resume = std::min(resume, std::max(f.value_or(last.resume_epoch), last.resume_epoch));
+    }
+    impl->resume = resume;
+    impl->next_execution = last.number + 1;
+  }
+  for (const auto& [file, epoch] : commits) {
+    if (epoch >= impl->resume) {
+      throw RecoveryError(fmt::format(
+          "'{}' in recovery directory '{}' has committed epoch {}, but the workers' frontiers "
+          "resume at epoch {}: the partitions come from different points in time",
+          file, dir.string(), epoch, impl->resume));
+    }
+  }
+
+  for (Found& f : found) {
+    Impl::Part p;
+    p.db = std::move(f.db);
+    p.db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    p.insert_snap =
+        sqlite::Stmt(*p.db,
+                     "INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change) "
+                     "VALUES (?1, ?2, ?3, ?4)");
+    p.upsert_front =
+        sqlite::Stmt(*p.db,
+                     "INSERT OR REPLACE INTO fronts (ex_num, worker_index, worker_frontier) "
+                     "VALUES (?1, ?2, ?3)");
+    p.upsert_commit = sqlite::Stmt(
+        *p.db, "INSERT OR REPLACE INTO commits (part_index, commit_epoch) VALUES (?1, ?2)");
+    p.collect = sqlite::Stmt(
+        *p.db,
+        "DELETE FROM snaps WHERE snap_epoch < (SELECT MAX(s.snap_epoch) FROM snaps AS s "
+        "WHERE s.step_id = snaps.step_id AND s.state_key = snaps.state_key "
+        "AND s.snap_epoch <= ?1)");
+    impl->parts.push_back(std::move(p));
+  }
+  impl->committed.store(impl->resume);
+  return std::shared_ptr<RecoveryStore>(new RecoveryStore(std::move(impl)));
+}
+
+std::size_t RecoveryStore::partition_count() const { return impl_->parts.size(); }
+std::uint64_t RecoveryStore::next_execution() const { return impl_->next_execution; }
+Epoch RecoveryStore::resume_epoch() const { return impl_->resume; }
+std::vector<ExecutionInfo> RecoveryStore::executions() const { return impl_->executions; }
+
+ResumeState RecoveryStore::load() const {
+  ResumeState out;
+  out.epoch = impl_->resume;
+  for (auto& p : impl_->parts) {
+    sqlite::Stmt q(*p.db,
+                   "SELECT step_id, state_key, ser_change, MAX(snap_epoch) FROM snaps "
+                   "WHERE snap_epoch < ?1 GROUP BY step_id, state_key");
+    q.bind(1, to_db(impl_->resume));
+    std::string step;
+    std::vector<std::pair<std::string, std::string>>* into = nullptr;
+    while (q.step()) {
+      if (q.is_null(2)) continue;  // discarded
+      std::string s = q.bytes(0);
+      if (into == nullptr || s != step) {
+        step = std::move(s);
+        into = &out.states[step];
+      }
+      into->emplace_back(q.bytes(1), q.bytes(2));
+    }
+  }
+  return out;
+}
+
+void RecoveryStore::begin(std::size_t workers) {
+  Impl& m = *impl_;
+  for (auto& p : m.parts) {
+    sqlite::Transaction t(*p.db);
+    sqlite::Stmt forget(*p.db, "DELETE FROM snaps WHERE snap_epoch >= ?1");
+    forget.bind(1, to_db(m.resume)).run();
+    sqlite::Stmt ex(*p.db,
+                    "INSERT INTO exs (ex_num, worker_count, resume_epoch) VALUES (?1, ?2, ?3)");
+    ex.bind(1, static_cast<std::int64_t>(m.next_execution))
+        .bind(2, static_cast<std::int64_t>(workers))
+        .bind(3, to_db(m.resume))
+        .run();
+    t.commit();
+  }
+  m.frontiers.assign(workers, m.resume);
+  m.ended_at.assign(workers, 0);
+  m.routed.resize(m.parts.size());
+  m.thread = std::thread([&m] { m.run_writer(); });
+}
+
+void RecoveryStore::finish() {
+  Impl& m = *impl_;
+  if (m.thread.joinable()) {
+    {
+      std::lock_guard lock(m.mutex);
+      m.stopping = true;
+    }
+    m.cv.notify_all();
+    m.thread.join();
+  }
+  std::lock_guard lock(m.mutex);
+  if (!m.failure.empty()) throw RecoveryError(m.failure);
+}
+
+void RecoveryStore::write(std::size_t worker, std::vector<StateChange>&& changes) {
+  if (changes.empty()) return;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->queue.push_back({worker, std::move(changes), false, 0, false});
+  }
+  impl_->cv.notify_one();
+}
+
+void RecoveryStore::progress(std::size_t worker, Epoch frontier, bool ended) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->queue.push_back({worker, {}, true, frontier, ended});
+  }
+  impl_->cv.notify_one();
+}
+
+Epoch RecoveryStore::committed() const { return impl_->committed.load(std::memory_order_acquire); }
+
+void RecoveryStore::on_commit(std::function<void()> wake) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->wake = std::move(wake);
+}
+
+std::string RecoveryStore::failure() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->failure;
+}
+
+std::size_t RecoveryStore::snapshot_rows() const {
+  std::size_t n = 0;
+  for (auto& p : impl_->parts) {
+    sqlite::Stmt q(*p.db, "SELECT COUNT(*) FROM snaps");
+    if (q.step()) n += static_cast<std::size_t>(q.int64(0));
+  }
+  return n;
+}
+
+void RecoveryStore::Impl::run_writer() {
+  std::vector<Message> round;
+  while (true) {
+    {
+      std::unique_lock lock(mutex);
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and everything is written
+      round.swap(queue);
+    }
+    try {
+      write_round(round);
+    } catch (const std::exception& e) {
+      std::function<void()> w;
+      {
+        std::lock_guard lock(mutex);
+        failure = e.what();
+        queue.clear();
+        w = wake;
+      }
+      if (w) w();
+      return;
+    }
+    round.clear();
+  }
+}
+
+void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
+  // 1. every snapshot of the round, each partition in one synced transaction
+  for (auto& r : routed) r.clear();
+  for (const Message& m : round) {
+    for (const StateChange& c : m.changes) {
+      routed[route(c.step_id, c.state_key, parts.size())].push_back(&c);
+    }
+  }
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (routed[i].empty()) continue;
+    Part& p = parts[i];
+    sqlite::Transaction t(*p.db);
+    for (const StateChange* c : routed[i]) {
+      p.insert_snap.bind_text(1, c->step_id).bind_blob(2, c->state_key).bind(3, to_db(c->epoch));
+      if (c->state) {
+        p.insert_snap.bind_blob(4, *c->state);
+      } else {
+        p.insert_snap.bind_null(4);
+      }
+      p.insert_snap.run();
+    }
+    t.commit();
+  }
+
+  // 2. then the frontiers they make durable
+  std::set<std::size_t> moved;
+  for (const Message& m : round) {
+    if (!m.is_progress) continue;
+    if (m.ended) {
+      ended_at[m.worker] = m.frontier;
+      frontiers[m.worker] = static_cast<Epoch>(kEndedFrontier);
+    } else {
+      frontiers[m.worker] = m.frontier;
+    }
+    moved.insert(m.worker);
+  }
+  if (moved.empty()) return;
+  const bool all_ended =
+      std::all_of(ended_at.begin(), ended_at.end(), [](Epoch e) { return e != 0; });
+  if (all_ended) {
+    // a clean end: every worker resumes after the last epoch any of them used
+    const Epoch last = *std::max_element(ended_at.begin(), ended_at.end());
+    std::fill(frontiers.begin(), frontiers.end(), last);
+    for (std::size_t w = 0; w < frontiers.size(); ++w) moved.insert(w);
+  }
+  std::map<std::size_t, std::vector<std::size_t>> by_part;
+  for (std::size_t w : moved) by_part[w % parts.size()].push_back(w);
+  for (auto& [i, workers] : by_part) {
+    Part& p = parts[i];
+    sqlite::Transaction t(*p.db);
+    for (std::size_t w : workers) {
+      p.upsert_front.bind(1, static_cast<std::int64_t>(next_execution))
+          .bind(2, static_cast<std::int64_t>(w))
+          .bind(3, to_db(frontiers[w]))
+          .run();
+    }
+    t.commit();
+  }
+
+  // 3. the epochs below every frontier are committed
+  const Epoch low = *std::min_element(frontiers.begin(), frontiers.end());
+  if (low > committed.load(std::memory_order_relaxed)) {
+    committed.store(low, std::memory_order_release);
+    const auto now = std::chrono::steady_clock::now();
+    committed_at.emplace_back(low - 1, now);
+    Epoch through = 0;
+    while (!committed_at.empty() && committed_at.front().second + options.backup_interval <= now) {
+      through = committed_at.front().first;
+      committed_at.pop_front();
+    }
+    if (through > collected) collect_garbage(through);
+    std::function<void()> w;
+    {
+      std::lock_guard lock(mutex);
+      w = wake;
+    }
+    if (w) w();
+  }
+}
+
+// Deletes every snapshot superseded by one at or before `through`, and records `through`.
+void RecoveryStore::Impl::collect_garbage(Epoch through) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Part& p = parts[i];
+    sqlite::Transaction t(*p.db);
+    p.upsert_commit.bind(1, static_cast<std::int64_t>(i)).bind(2, to_db(through)).run();
+    p.collect.bind(1, to_db(through)).run();
+    t.commit();
+  }
+  collected = through;
+}
+
+}  // namespace weir::recovery
