@@ -4,14 +4,14 @@
 
 namespace weir::detail {
 
-RunShared::RunShared(std::size_t workers)
+RunShared::RunShared(std::size_t workers, Epoch start)
     : completed_(std::make_unique<std::atomic<Epoch>[]>(workers)),
       backlog_(std::make_unique<std::atomic<std::int64_t>[]>(workers)),
       gather_slots_(workers) {
   signals_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) {
     signals_.push_back(std::make_unique<WorkerSignal>());
-    completed_[i].store(kFirstEpoch);
+    completed_[i].store(start);
     backlog_[i].store(0);
   }
 }

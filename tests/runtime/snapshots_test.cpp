@@ -20,9 +20,14 @@ class Collect final : public weir::recovery::SnapshotWriter {
       all_.push_back(std::move(c));
     }
   }
-  std::vector<StateChange> all() {
+  /// The changes step `step_id` wrote.
+  std::vector<StateChange> of(const std::string& step_id) {
     std::lock_guard lock(mutex_);
-    return all_;
+    std::vector<StateChange> out;
+    for (const auto& c : all_) {
+      if (c.step_id == step_id) out.push_back(c);
+    }
+    return out;
   }
 
  private:
@@ -72,10 +77,7 @@ TEST_CASE("each epoch snapshots exactly the keys it touched - discards included"
     auto collect = std::make_shared<Collect>();
     weir::run(flow,
               {.workers = workers, .epoch_interval = weir::Duration::zero(), .snapshots = collect});
-    auto changes = collect->all();
-    for (const auto& c : changes) {
-      CHECK(c.step_id == "snap.sum");
-    }
+    auto changes = collect->of("snap.sum");
     // per epoch, keys ascending on each worker; across workers sort to compare
     CHECK(weir_test::sorted(decoded(changes)) == std::vector<Change>{{1, "a", 1},
                                                                      {1, "b", 2},

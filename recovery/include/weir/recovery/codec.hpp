@@ -3,10 +3,10 @@
 //
 // Boost.Serialization binary archives without their header (the store records the format
 // facts once instead), one archive per value. Boost 1.81 cannot serialise std::optional,
-// std::tuple, std::variant or std::chrono durations and time points, so this header adds
-// them (optional: a presence flag, then the value; variant: the index, then the
-// alternative; chrono: the tick count). Include the Boost serialization header for each
-// other standard container a state type uses (e.g. <boost/serialization/map.hpp>).
+// std::tuple, std::variant, std::monostate or std::chrono durations and time points, so this
+// header adds them (monostate: nothing; optional: a presence flag, then the value; variant: the
+// index, then the alternative; chrono: the tick count). Include the Boost serialization header for
+// each other standard container a state type uses (e.g. <boost/serialization/map.hpp>).
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
@@ -49,6 +49,9 @@ template <class Archive, class T>
 void serialize(Archive& ar, std::optional<T>& o, unsigned version) {
   split_free(ar, o, version);
 }
+
+template <class Archive>
+void serialize(Archive& /*ar*/, std::monostate& /*m*/, unsigned /*version*/) {}
 
 template <class Archive, class... Ts>
 void serialize(Archive& ar, std::tuple<Ts...>& t, unsigned /*version*/) {

@@ -27,7 +27,9 @@
 
 #include "weir/inputs/source.hpp"
 #include "weir/outputs/sink.hpp"
+#include "weir/recovery/codec.hpp"
 #include "weir/runtime/dataflow.hpp"
+#include "weir/runtime/detail/resume_state.hpp"
 #include "weir/runtime/detail/sink_nodes.hpp"
 #include "weir/runtime/detail/source_nodes.hpp"
 #include "weir/runtime/detail/stateful_node.hpp"
@@ -126,9 +128,16 @@ void build_fixed_source(WorkerGraph& g, SourceNode<X>& node, const std::string& 
     const std::string& part = assigned.first;
     if (assigned.second != ctx.index()) continue;
     const std::optional<std::string> name = part;
-    auto p = guarded(ctx, fq, name, "build_part",
-                     [&] { return src.build_part(fq, part, std::nullopt); });
-    node.add_partition(name, std::move(p));
+    std::optional<S> resume = resume_state<S>(ctx, fq, part);
+    std::unique_ptr<StatefulSourcePartition<X, S>> p = guarded(
+        ctx, fq, name, "build_part", [&] { return src.build_part(fq, part, std::move(resume)); });
+    std::function<std::pair<std::string, std::string>()> snapshot;
+    if (ctx.snapshots() != nullptr) {
+      snapshot = [key = recovery::encode(part), raw = p.get()] {
+        return std::pair(key, recovery::encode(raw->snapshot()));
+      };
+    }
+    node.add_partition(name, std::move(p), std::move(snapshot));
   }
 }
 }  // namespace detail

@@ -9,9 +9,17 @@
 //
 // Idle workers sleep until the earliest next_awake, epoch deadline or timer, or until
 // another worker sends them data; they never spin.
+//
+// Recovery (a recovery directory set): the run resumes from the store's last committed
+// epoch: sources rebuild their partitions from their snapshots, stateful steps and fixed
+// sinks get the states of the keys and partitions this worker owns now. Every epoch's state
+// changes go to the store; a source does not start epoch e until every epoch before e is
+// committed. Once committed, sources and sinks hear of it (on_epoch_committed); a run that
+// ends waits for its last epoch to be committed before closing its sinks.
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 
 #include "weir/inputs/clock.hpp"
@@ -25,8 +33,12 @@ struct RunConfig {
   std::size_t workers = 1;
   /// How often each input closes an epoch; zero closes one after every batch.
   Duration epoch_interval = std::chrono::seconds(10);
-  /// Where stateful steps write the keys they changed as each epoch closes; none: state is
-  /// not snapshotted (and no step pays for tracking what changed).
+  /// The recovery store (made by `weir-recovery init`); empty: recovery is off.
+  std::filesystem::path recovery_directory{};
+  /// How long the store keeps a snapshot after a newer one of the same key is committed.
+  Duration backup_interval{0};
+  /// Without a recovery directory: where steps write their state changes as epochs close
+  /// (tests); none: state is not snapshotted, and no step pays for tracking what changed.
   std::shared_ptr<recovery::SnapshotWriter> snapshots{};
 };
 

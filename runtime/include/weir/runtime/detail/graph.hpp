@@ -113,8 +113,14 @@ class Node {
   [[nodiscard]] virtual std::optional<Instant> wake_at() const { return std::nullopt; }
   /// Whether this node has seen the end of all its inputs and passed it on.
   [[nodiscard]] virtual bool finished() const = 0;
-  /// For outputs and inspect steps: the epochs below this are fully written here.
+  /// The epochs below this are fully written here (outputs and inspect steps) and their
+  /// state changes handed to the snapshot writer (stateful steps and fixed sinks).
   [[nodiscard]] virtual Epoch completed() const { return kEpochDone; }
+  /// For inputs that have finished: one past the last epoch they used (0: none, or not an
+  /// input). A run that ends resumes from the highest of these.
+  [[nodiscard]] virtual Epoch end_epoch() const { return 0; }
+  /// Every epoch up to and including `epoch` is committed in the recovery store.
+  virtual void on_committed(Epoch /*epoch*/) {}
   /// Releases user resources (closes partitions) when the run ends or stops.
   virtual void teardown(WorkerContext& /*ctx*/) {}
 

@@ -66,7 +66,8 @@ class RunShared {
   /// Mailbox batches a worker may hold before sources everywhere pause.
   static constexpr std::int64_t kBacklogLimit = 256;
 
-  explicit RunShared(std::size_t workers);
+  /// `start`: the run's first epoch.
+  explicit RunShared(std::size_t workers, Epoch start = kFirstEpoch);
 
   [[nodiscard]] std::size_t worker_count() const noexcept { return signals_.size(); }
   WorkerSignal& signal(std::size_t worker) { return *signals_[worker]; }
@@ -118,21 +119,31 @@ class RunShared {
 class WorkerContext {
  public:
   WorkerContext(RunShared& shared, std::size_t index, Duration epoch_interval,
-                recovery::SnapshotWriter* snapshots = nullptr)
-      : shared_(shared), index_(index), epoch_interval_(epoch_interval), snapshots_(snapshots) {}
+                recovery::SnapshotWriter* snapshots = nullptr,
+                const recovery::ResumeState* resume = nullptr)
+      : shared_(shared),
+        index_(index),
+        epoch_interval_(epoch_interval),
+        snapshots_(snapshots),
+        resume_(resume != nullptr ? resume : &kFresh) {}
   [[nodiscard]] std::size_t index() const noexcept { return index_; }
   [[nodiscard]] std::size_t count() const noexcept { return shared_.worker_count(); }
   [[nodiscard]] Duration epoch_interval() const noexcept { return epoch_interval_; }
   [[nodiscard]] RunShared& shared() noexcept { return shared_; }
   [[nodiscard]] static Instant now() { return clock().now(); }
-  /// Where stateful steps write their state changes; null when snapshots are off.
+  /// Where steps write their state changes; null when snapshots are off.
   [[nodiscard]] recovery::SnapshotWriter* snapshots() const noexcept { return snapshots_; }
+  /// What this run resumes from: its first epoch and the states snapshotted before it.
+  [[nodiscard]] const recovery::ResumeState& resume() const noexcept { return *resume_; }
+  [[nodiscard]] Epoch start_epoch() const noexcept { return resume_->epoch; }
 
  private:
+  static inline const recovery::ResumeState kFresh{};
   RunShared& shared_;
   std::size_t index_;
   Duration epoch_interval_;
   recovery::SnapshotWriter* snapshots_;
+  const recovery::ResumeState* resume_;
 };
 
 }  // namespace weir::detail

@@ -1,10 +1,16 @@
 #pragma once
 // The output step on one worker.
 //
-// Dynamic sinks: one partition per worker, written with every batch as it arrives, closed
-// when the upstream ends. Fixed sinks: keyed items go to partition part_fn(key) % N of the
-// sorted global partition list, on the worker that owns it (assign_partitions); partitions
-// are built on first write and written per batch in arrival order; each is closed once.
+// Dynamic sinks: one partition per worker, written with every batch as it arrives. Fixed
+// sinks: keyed items go to partition part_fn(key) % N of the sorted global partition list,
+// on the worker that owns it (assign_partitions); partitions are built on first write (from
+// their snapshotted state when the run resumes) and written in epoch order: a batch of a
+// later epoch waits until the epochs before it are complete, so each epoch's writes are
+// separate. With recovery on, each partition written in an epoch is snapshotted (its write
+// position, keyed by its name) when that epoch closes.
+//
+// Partitions are closed once: when the upstream ends, or with recovery on, after the run's
+// last epoch is committed (so on_epoch_committed can finalise it), or at teardown.
 
 #include <algorithm>
 #include <cstdint>
@@ -16,10 +22,13 @@
 #include <vector>
 
 #include "weir/outputs/sink.hpp"
+#include "weir/recovery/codec.hpp"
+#include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
 #include "weir/runtime/detail/modulo.hpp"
+#include "weir/runtime/detail/resume_state.hpp"
 #include "weir/runtime/detail/source_nodes.hpp"
 #include "weir/runtime/stable_hash.hpp"
 
@@ -38,10 +47,15 @@ class DynamicSinkNode final : public Node, public Receiver<X> {
   }
   void on_frontier(Epoch f) override {
     frontier_ = f;
-    if (f == kEpochDone) close();
+    if (f == kEpochDone && ctx_.snapshots() == nullptr) close();
   }
   [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
   [[nodiscard]] Epoch completed() const override { return frontier_; }
+  void on_committed(Epoch epoch) override {
+    if (!part_) return;
+    guarded(ctx_, step_id(), std::nullopt, "on_epoch_committed",
+            [&] { part_->on_epoch_committed(epoch); });
+  }
   void teardown(WorkerContext& /*ctx*/) override { close(); }
 
  private:
@@ -52,7 +66,7 @@ class DynamicSinkNode final : public Node, public Receiver<X> {
   }
   WorkerContext& ctx_;
   std::unique_ptr<StatelessSinkPartition<X>> part_;
-  Epoch frontier_ = kFirstEpoch;
+  Epoch frontier_ = ctx_.start_epoch();
 };
 
 template <class K, class X, class S>
@@ -96,7 +110,44 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
 
   bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
 
-  void on_batch(Epoch /*e*/, std::vector<Item>&& items) override {
+  void on_batch(Epoch e, std::vector<Item>&& items) override {
+    if (e > frontier_) {
+      later_[e].push_back(std::move(items));
+      return;
+    }
+    write(items);
+  }
+
+  // Mirrors StatefulNode::on_frontier: epoch open_ is being written; held batches are written
+  // epoch by epoch, each epoch's partitions snapshotted once it is complete.
+  void on_frontier(Epoch f) override {
+    const bool done = f == kEpochDone;
+    while (!later_.empty() && later_.begin()->first <= f) {
+      auto node = later_.extract(later_.begin());
+      if (node.key() != open_) {
+        snapshot_epoch();
+        open_ = node.key();
+      }
+      for (auto& b : node.mapped()) write(b);
+    }
+    frontier_ = f;
+    if (open_ < f) snapshot_epoch();
+    if (!done) open_ = f;
+    if (done && ctx_.snapshots() == nullptr) close_all();
+  }
+  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return frontier_; }
+  void on_committed(Epoch epoch) override {
+    for (std::size_t i = 0; i < built_.size(); ++i) {
+      if (!built_[i]) continue;
+      guarded(ctx_, step_id(), parts_[i], "on_epoch_committed",
+              [&] { built_[i]->on_epoch_committed(epoch); });
+    }
+  }
+  void teardown(WorkerContext& /*ctx*/) override { close_all(); }
+
+ private:
+  void write(std::vector<Item>& items) {
     guarded(ctx_, step_id(), std::nullopt, "part_fn", [&] {
       const Modulo parts(parts_.size());
       for (auto& it : items) {
@@ -108,23 +159,32 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
       auto& part = built_[i];
       const std::optional<std::string> name = parts_[i];
       if (!part) {
+        std::optional<S> resume = resume_state<S>(ctx_, step_id(), parts_[i]);
         part = guarded(ctx_, step_id(), name, "build_part",
-                       [&] { return sink_->build_part(step_id(), parts_[i], std::nullopt); });
+                       [&] { return sink_->build_part(step_id(), parts_[i], std::move(resume)); });
       }
       guarded(ctx_, step_id(), name, "write_batch",
               [&] { part->write_batch(std::move(buckets_[i])); });
       buckets_[i] = std::vector<X>();
+      written_[i] = true;
     }
   }
-  void on_frontier(Epoch f) override {
-    frontier_ = f;
-    if (f == kEpochDone) close_all();
-  }
-  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
-  [[nodiscard]] Epoch completed() const override { return frontier_; }
-  void teardown(WorkerContext& /*ctx*/) override { close_all(); }
 
- private:
+  // Writes the position of every partition written in epoch open_.
+  void snapshot_epoch() {
+    recovery::SnapshotWriter* w = ctx_.snapshots();
+    if (w == nullptr) return;
+    std::vector<recovery::StateChange> changes;
+    for (std::size_t i = 0; i < built_.size(); ++i) {
+      if (!written_[i]) continue;
+      written_[i] = false;
+      std::string state = guarded(ctx_, step_id(), parts_[i], "snapshot",
+                                  [&] { return recovery::encode(built_[i]->snapshot()); });
+      changes.push_back({step_id(), recovery::encode(parts_[i]), open_, std::move(state)});
+    }
+    w->write(ctx_.index(), std::move(changes));
+  }
+
   void close_all() {
     for (std::size_t i = 0; i < built_.size(); ++i) {
       if (!built_[i]) continue;
@@ -139,7 +199,10 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   std::vector<std::size_t> owners_;
   std::vector<std::unique_ptr<StatefulSinkPartition<X, S>>> built_;
   std::vector<std::vector<X>> buckets_;
-  Epoch frontier_ = kFirstEpoch;
+  std::vector<bool> written_ = std::vector<bool>(parts_.size());  // in epoch open_
+  std::map<Epoch, std::vector<std::vector<Item>>> later_;
+  Epoch frontier_ = ctx_.start_epoch();
+  Epoch open_ = ctx_.start_epoch();
   ExchangeInput<Item> input_;
   ExchangeSender<Item, Route> sender_;
 };

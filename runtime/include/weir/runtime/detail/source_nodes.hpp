@@ -5,14 +5,21 @@
 // after a batch, next_awake() decides the next time (none: at once after a non-empty batch,
 // after a 1 ms cooldown after an empty one). An ended partition is closed and dropped.
 //
-// Epochs: one counter per input step per worker, starting at 1. The epoch closes when the
-// epoch interval has passed since it opened (also while every partition sleeps), or, with
-// an interval of zero, after every poll round that produced items. Backpressure: nothing is
-// polled and no epoch closes while any output anywhere has not completed the epochs before
-// the current one, or while any worker's mailboxes are full.
+// Epochs: one counter per input step per worker, starting at the run's first epoch (1, or
+// the epoch a resumed run starts at). The epoch closes when the epoch interval has passed
+// since it opened (also while every partition sleeps), or, with an interval of zero, after
+// every poll round that produced items. Backpressure: nothing is polled and no epoch closes
+// while any output anywhere has not completed the epochs before the current one, while
+// those epochs are not committed in the recovery store (recovery on), or while any worker's
+// mailboxes are full.
+//
+// Snapshots (recovery on): each fixed partition's state is written, keyed by its name, when
+// an epoch closes and when the partition ends (its position after the last item), so a
+// resumed run rebuilds it where the last committed epoch left it.
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +27,7 @@
 #include <vector>
 
 #include "weir/inputs/source.hpp"
+#include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
@@ -41,14 +49,21 @@ class SourceNode final : public Node {
     std::optional<std::string> name;  // none for a dynamic source
     std::unique_ptr<StatelessSourcePartition<X>> part;
     Instant awake{};
+    // the partition's encoded key and state (fixed partitions when recovery is on)
+    std::function<std::pair<std::string, std::string>()> snapshot{};
   };
 
   SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
-      : Node(std::move(step_id)), ctx_(ctx), out_(out), epoch_started_(WorkerContext::now()) {}
+      : Node(std::move(step_id)),
+        ctx_(ctx),
+        out_(out),
+        epoch_(ctx.start_epoch()),
+        epoch_started_(WorkerContext::now()) {}
 
   void add_partition(std::optional<std::string> name,
-                     std::unique_ptr<StatelessSourcePartition<X>> part) {
-    Slot s{std::move(name), std::move(part), WorkerContext::now()};
+                     std::unique_ptr<StatelessSourcePartition<X>> part,
+                     std::function<std::pair<std::string, std::string>()> snapshot = {}) {
+    Slot s{std::move(name), std::move(part), WorkerContext::now(), std::move(snapshot)};
     auto awake =
         guarded(ctx_, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
     if (awake) s.awake = *awake;
@@ -57,6 +72,10 @@ class SourceNode final : public Node {
 
   bool poll(WorkerContext& ctx) override {
     if (finished_) return false;
+    if (!started_) {  // a resumed run starts past epoch 1
+      started_ = true;
+      out_.advance(epoch_);
+    }
     if (slots_.empty()) {  // this worker got no partition
       finish();
       return true;
@@ -70,6 +89,7 @@ class SourceNode final : public Node {
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
       if (!batch) {
+        write_snapshots(&s);
         close(s);
         ended = true;
         continue;
@@ -111,6 +131,16 @@ class SourceNode final : public Node {
   }
 
   [[nodiscard]] bool finished() const override { return finished_; }
+  [[nodiscard]] Epoch end_epoch() const override { return finished_ ? epoch_ + 1 : 0; }
+
+  void on_committed(Epoch epoch) override {
+    for (auto& s : slots_) {
+      if (s.part) {
+        guarded(ctx_, step_id(), s.name, "on_epoch_committed",
+                [&] { s.part->on_epoch_committed(epoch); });
+      }
+    }
+  }
 
   void teardown(WorkerContext& /*ctx*/) override {
     for (auto& s : slots_) {
@@ -120,13 +150,33 @@ class SourceNode final : public Node {
 
  private:
   [[nodiscard]] bool may_run() const {
-    return ctx_.shared().probe() >= epoch_ && ctx_.shared().backlog_ok();
+    const recovery::SnapshotWriter* w = ctx_.snapshots();
+    return ctx_.shared().probe() >= epoch_ && (w == nullptr || w->committed() >= epoch_) &&
+           ctx_.shared().backlog_ok();
+  }
+  // Writes the state of `one` partition, or of every open one, as of the current epoch.
+  void write_snapshots(Slot* one = nullptr) {
+    recovery::SnapshotWriter* w = ctx_.snapshots();
+    if (w == nullptr) return;
+    std::vector<recovery::StateChange> changes;
+    auto add = [&](Slot& s) {
+      if (!s.part || !s.snapshot) return;
+      auto [key, state] = guarded(ctx_, step_id(), s.name, "snapshot", s.snapshot);
+      changes.push_back({step_id(), std::move(key), epoch_, std::move(state)});
+    };
+    if (one != nullptr) {
+      add(*one);
+    } else {
+      for (auto& s : slots_) add(s);
+    }
+    w->write(ctx_.index(), std::move(changes));
   }
   void close(Slot& s) {
     auto part = std::move(s.part);
     guarded(ctx_, step_id(), s.name, "close", [&] { part->close(); });
   }
   void close_epoch(Instant now) {
+    write_snapshots();
     ++epoch_;
     epoch_started_ = now;
     out_.advance(epoch_);
@@ -139,8 +189,9 @@ class SourceNode final : public Node {
   WorkerContext& ctx_;
   Output<X>& out_;
   std::vector<Slot> slots_;
-  Epoch epoch_ = kFirstEpoch;
+  Epoch epoch_;
   Instant epoch_started_;
+  bool started_ = false;
   bool finished_ = false;
 };
 

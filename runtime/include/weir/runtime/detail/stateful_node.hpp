@@ -13,6 +13,12 @@
 // Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch,
 // on_notify, on_eof) is written once when that epoch closes, as its encoded state or, if it
 // was discarded, as a discard; keys ascending. Untouched keys are not written again.
+//
+// Resume: the node starts with the states its step snapshotted before the run's first epoch,
+// for the keys this worker owns now (so a run may resume with another worker count). A
+// snapshot that does not decode stops the run naming the step and the key.
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
@@ -65,7 +71,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         out_(out),
         builder_(std::move(builder)),
         input_(ctx, key, *this),
-        sender_(ctx, key, input_, KeySplit<K, V>{}) {}
+        sender_(ctx, key, input_, KeySplit<K, V>{}) {
+    restore();
+  }
 
   Receiver<Item>& sender() { return sender_; }
 
@@ -81,6 +89,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return frontier_; }
 
   void on_batch(Epoch e, std::vector<Item>&& items) override {
     if (e > frontier_) {
@@ -112,6 +121,39 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
  private:
+  void restore() {
+    const auto& states = ctx_.resume().of(step_id());
+    if (states.empty()) return;
+    const Modulo owner(ctx_.count());
+    for (const auto& [key_bytes, state_bytes] : states) {
+      K key = decode_snapshot<K>(key_bytes, nullptr);
+      const std::uint64_t h = stable_hash(key);
+      if (owner(h) != ctx_.index()) continue;
+      auto state = decode_snapshot<logic_state_t<Logic>>(state_bytes, &key);
+      Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
+                            [&] { return builder_(std::move(state)); });
+      const std::size_t at = state_.insert(key, h, Slot{std::move(logic)});
+      if constexpr (HasNotifyAt<Logic>) {
+        if (std::optional<Instant> t = state_[at].value.logic.notify_at()) timers_.set(at, *t);
+      }
+    }
+  }
+
+  // Decodes a resumed key or state; failing names the step and (when known) the key.
+  template <class T>
+  T decode_snapshot(const std::string& bytes, const K* key) {
+    try {
+      return recovery::decode<T>(bytes);
+    } catch (const std::exception& e) {
+      std::string which = key == nullptr ? "a snapshotted key" : "the snapshot of a key";
+      if constexpr (fmt::is_formattable<K>::value) {
+        if (key != nullptr) which = fmt::format("the snapshot of key '{}'", *key);
+      }
+      throw StepError(step_id(), ctx_.index(), std::nullopt, "resume",
+                      fmt::format("{} does not decode: {}", which, e.what()));
+    }
+  }
+
   void apply(Epoch e, std::vector<Item>& items) {
     std::vector<OutItem> out;
     out.reserve(items.size());
@@ -249,8 +291,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   Table state_;
   TimerHeap timers_;
   std::map<Epoch, std::vector<std::vector<Item>>> later_;
-  Epoch frontier_ = kFirstEpoch;
-  Epoch open_ = kFirstEpoch;
+  Epoch frontier_ = ctx_.start_epoch();
+  Epoch open_ = ctx_.start_epoch();
   recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
   std::vector<K> touched_;  // keys touched in epoch open_ (a key discarded and re-created
                             // in one epoch appears twice)
