@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -31,6 +32,28 @@ std::size_t parse_count(std::string_view flag, std::string_view value) {
   return n;
 }
 
+/// A number of seconds, 0 or more, with an optional fraction ("10", "0.5", "0").
+Duration parse_seconds(std::string_view flag, std::string_view value) {
+  bool ok = !value.empty() && value.size() <= 20;
+  bool dot = false;
+  for (char c : value) {
+    if (c == '.' && !dot) {
+      dot = true;
+    } else if (c < '0' || c > '9') {
+      ok = false;
+    }
+  }
+  if (!ok || value == ".") {
+    throw std::invalid_argument(
+        fmt::format("{} expects a number of seconds (0 or more), got '{}'", flag, value));
+  }
+  const double seconds = std::stod(std::string(value));
+  if (seconds > 1e9) {
+    throw std::invalid_argument(fmt::format("{} is too long: '{}' seconds", flag, value));
+  }
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
+
 void on_sigint(int /*sig*/) { interrupt(); }
 
 void print_error(const std::exception& e) { std::fprintf(stderr, "weir: error: %s\n", e.what()); }
@@ -45,12 +68,29 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
       if (i + 1 >= argc) throw std::invalid_argument(fmt::format("{} needs a value", flag));
       return argv[++i];
     };
+    // "--flag=value" is the same as "--flag value"
+    std::string_view inline_value;
+    bool has_inline = false;
+    if (a.starts_with("--")) {
+      if (auto eq = a.find('='); eq != std::string_view::npos) {
+        inline_value = a.substr(eq + 1);
+        a = a.substr(0, eq);
+        has_inline = true;
+      }
+    }
+    auto arg = [&](std::string_view flag) { return has_inline ? inline_value : value(flag); };
     if (a == "-h" || a == "--help") {
       args.help = true;
     } else if (a == "-w" || a == "--workers") {
-      args.config.workers = parse_count(a, value(a));
-    } else if (a.starts_with("--workers=")) {
-      args.config.workers = parse_count("--workers", a.substr(10));
+      args.config.workers = parse_count(a, arg(a));
+    } else if (a == "-r" || a == "--recovery-directory") {
+      std::string_view dir = arg(a);
+      if (dir.empty()) throw std::invalid_argument(fmt::format("{} needs a directory", a));
+      args.config.recovery_directory = std::string(dir);
+    } else if (a == "-s" || a == "--snapshot-interval") {
+      args.config.epoch_interval = parse_seconds(a, arg(a));
+    } else if (a == "-b" || a == "--backup-interval") {
+      args.config.backup_interval = parse_seconds(a, arg(a));
     } else if (a == "--") {
       for (++i; i < argc; ++i) args.positional.emplace_back(argv[i]);
     } else if (a.size() > 1 && a[0] == '-') {
@@ -67,8 +107,13 @@ std::string RunArgs::help_text(const std::string& program, const std::string& us
       "usage: {} [flags]{}{}\n"
       "\n"
       "flags:\n"
-      "  -w, --workers N   worker threads in this process (default 1)\n"
-      "  -h, --help        show this help\n",
+      "  -w, --workers N                 worker threads in this process (default 1)\n"
+      "  -r, --recovery-directory DIR    resume from and snapshot into the recovery store in\n"
+      "                                  DIR (made by `weir-recovery init DIR N`)\n"
+      "  -s, --snapshot-interval SECS    epoch length: how often state is snapshotted\n"
+      "                                  (default 10; 0 = after every batch)\n"
+      "  -b, --backup-interval SECS      how long superseded snapshots are kept (default 0)\n"
+      "  -h, --help                      show this help\n",
       program, usage.empty() ? "" : " ", usage);
 }
 

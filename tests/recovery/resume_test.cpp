@@ -103,7 +103,8 @@ TEST_CASE("a run resumes with another worker count - keyed state goes to the new
   std::map<std::string, int> expected;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 40; ++i) {
-      const std::string key = "k" + std::to_string(i % 13);
+      std::string key = "k";
+      key.append(std::to_string(i % 13));
       entries.emplace_back(KV{key, i + round});
       expected[key] += i + round;
     }

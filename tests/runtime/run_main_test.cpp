@@ -31,6 +31,23 @@ TEST_CASE("RunArgs reads the worker count and positional arguments") {
   CHECK(weir::RunArgs::parse(2, eq).config.workers == 2);
 }
 
+TEST_CASE("RunArgs reads the recovery flags") {
+  const char* argv[] = {"prog", "-r", "/tmp/store", "-s", "0.5", "--backup-interval=30"};
+  auto a = weir::RunArgs::parse(6, argv);
+  CHECK(a.config.recovery_directory == "/tmp/store");
+  CHECK(a.config.epoch_interval == std::chrono::milliseconds(500));
+  CHECK(a.config.backup_interval == std::chrono::seconds(30));
+  const char* zero[] = {"prog", "--snapshot-interval", "0", "--recovery-directory=d"};
+  auto z = weir::RunArgs::parse(4, zero);
+  CHECK(z.config.epoch_interval == weir::Duration::zero());
+  CHECK(z.config.recovery_directory == "d");
+  const char* bad[] = {"prog", "-s", "-1"};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(3, bad),
+                    "-s expects a number of seconds (0 or more), got '-1'");
+  const char* empty[] = {"prog", "--recovery-directory="};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(2, empty), "--recovery-directory needs a directory");
+}
+
 TEST_CASE("RunArgs rejects unknown flags and bad values with a message") {
   const char* bad[] = {"prog", "--frobnicate"};
   CHECK_THROWS_WITH(weir::RunArgs::parse(2, bad), "unknown flag '--frobnicate'; see --help");

@@ -7,8 +7,11 @@
 //     return weir::run_main(flow, argc, argv);
 //   }
 //
-// Flags: -w/--workers N (worker threads, default 1), -h/--help. An unknown flag or a bad
-// value prints a message and exits with 2. Ctrl-C stops every worker within a second and
+// Flags (each also as --flag=value): -w/--workers N (worker threads, default 1),
+// -r/--recovery-directory DIR (recovery store), -s/--snapshot-interval SECS (epoch length,
+// default 10, 0 = every batch), -b/--backup-interval SECS (how long superseded snapshots
+// are kept, default 0), -h/--help. An unknown flag or a bad value prints a message and
+// exits with 2. Ctrl-C stops every worker within a second and
 // exits with 130. A failed run prints its error (naming step, worker and partition) and
 // exits with 1. A program that takes arguments of its own parses them with RunArgs first.
 
