@@ -1,8 +1,10 @@
 #pragma once
 // Everything a dataflow program uses, in one include.
 
+#include "weir/connectors/files/file_sink.hpp"
 #include "weir/connectors/files/file_source.hpp"
 #include "weir/connectors/stdio/stdout_sink.hpp"
+#include "weir/recovery/store.hpp"
 #include "weir/connectors/testing/testing_sink.hpp"
 #include "weir/connectors/testing/testing_source.hpp"
 #include "weir/inputs/batching.hpp"
