@@ -17,82 +17,16 @@
 #include <weir/weir.hpp>
 
 #include "bench_support.hpp"
+#include "pipeline/flow.hpp"
 
 namespace {
 
-using Item = std::pair<std::uint64_t, std::uint64_t>;
+using weir_bench::Item;
+using weir_bench::kBatch;
 constexpr std::uint64_t kKeys = 1000;
-constexpr std::size_t kBatch = 4096;
-
-class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
- public:
-  explicit Generated(std::uint64_t n) : n_(n) {}
-  std::vector<std::string> list_parts() const override { return {"p0", "p1"}; }
-  std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> build_part(
-      const std::string&, const std::string&, std::optional<std::uint64_t> resume) const override {
-    return std::make_unique<Part>(n_, resume.value_or(0));
-  }
-
- private:
-  struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
-    Part(std::uint64_t n, std::uint64_t i) : n(n), i(i) {}
-    weir::NextBatch<Item> next_batch() override {
-      if (i >= n) return weir::end_of_partition;
-      std::uint64_t end = std::min(n, i + kBatch);
-      std::vector<Item> out;
-      out.reserve(end - i);
-      for (; i < end; ++i) out.emplace_back(i % kKeys, i);
-      return out;
-    }
-    std::uint64_t snapshot() override { return i; }
-    std::uint64_t n;
-    std::uint64_t i;
-  };
-  std::uint64_t n_;
-};
-
-struct RunningSum {
-  using output_type = std::uint64_t;
-  std::uint64_t sum = 0;
-  weir::StateAction on_batch(weir::Values<std::uint64_t, Item> vs,
-                             weir::Emit<std::uint64_t, std::uint64_t>& emit) {
-    for (const auto& v : vs) emit(sum += v.second);
-    return weir::StateAction::retain;
-  }
-  std::uint64_t snapshot() const { return sum; }
-};
-
-class CountingSink final : public weir::DynamicSink<std::pair<std::uint64_t, std::uint64_t>> {
- public:
-  explicit CountingSink(std::atomic<std::uint64_t>& count) : count_(&count) {}
-  std::unique_ptr<weir::StatelessSinkPartition<std::pair<std::uint64_t, std::uint64_t>>> build(
-      const std::string&, std::size_t, std::size_t) const override {
-    return std::make_unique<Part>(*count_);
-  }
-
- private:
-  struct Part final : weir::StatelessSinkPartition<std::pair<std::uint64_t, std::uint64_t>> {
-    explicit Part(std::atomic<std::uint64_t>& c) : count(c) {}
-    void write_batch(std::vector<std::pair<std::uint64_t, std::uint64_t>>&& items) override {
-      count.fetch_add(items.size(), std::memory_order_relaxed);
-    }
-    std::atomic<std::uint64_t>& count;
-  };
-  std::atomic<std::uint64_t>* count_;
-};
 
 std::uint64_t run_weir(std::uint64_t n, std::size_t workers) {
-  std::atomic<std::uint64_t> count{0};
-  weir::Dataflow flow("pipeline");
-  auto items = weir::op::input("gen", flow, Generated(n));
-  auto doubled = weir::op::map("double", items, [](Item x) { return Item{x.first, x.second * 2}; });
-  auto even = weir::op::filter("even", doubled, [](const Item& x) { return x.first % 2 == 0; });
-  auto keyed = weir::op::key_on("key", even, [](const Item& x) { return x.first; });
-  auto sums = weir::op::stateful_batch(
-      "sum", keyed, [](std::optional<std::uint64_t> s) { return RunningSum{s.value_or(0)}; });
-  weir::op::output("count", sums, CountingSink(count));
-  weir::run(flow, {.workers = workers});
-  return count.load();
+  return weir_bench::run_pipeline(n, kKeys, {.workers = workers});
 }
 
 std::uint64_t run_baseline(std::uint64_t n) {

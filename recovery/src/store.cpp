@@ -13,8 +13,10 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
+#include "segment.hpp"
 #include "sqlite.hpp"
 
 namespace weir::recovery {
@@ -22,6 +24,9 @@ namespace weir::recovery {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Keys of a step are spread over this many buckets; bucket b lives in partition b % N.
+constexpr std::uint32_t kBuckets = 4096;
 
 // Stored for a worker that ended while others still run: it holds no commit back.
 constexpr std::int64_t kEndedFrontier = std::numeric_limits<std::int64_t>::max();
@@ -53,17 +58,18 @@ CREATE TABLE IF NOT EXISTS commits (
 ) STRICT;
 CREATE TABLE IF NOT EXISTS snaps (
   step_id TEXT NOT NULL,
-  state_key BLOB NOT NULL,
+  bucket INTEGER NOT NULL,
   snap_epoch INTEGER NOT NULL,
-  ser_change BLOB,
-  PRIMARY KEY (step_id, state_key, snap_epoch)
+  seq INTEGER NOT NULL,
+  segment BLOB NOT NULL,
+  PRIMARY KEY (step_id, bucket, snap_epoch, seq)
 ) STRICT, WITHOUT ROWID;
 )sql";
 
 /// What this build writes; a store written by another format is refused.
 std::string format_id() {
-  return fmt::format("weir-snapshot-1 boost-archive-{} {}-endian long-{} size_t-{}",
-                     static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
+  return fmt::format("weir-snapshot-3 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
+                     kBuckets, static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
                      std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
                      sizeof(std::size_t));
 }
@@ -90,21 +96,6 @@ std::optional<std::size_t> part_index_of(const std::string& name) {
 std::string new_store_id() {
   std::random_device rd;
   return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
-}
-
-/// Which partition holds a snapshot: FNV-1a over step id and key, stable forever.
-std::size_t route(const std::string& step_id, const std::string& key, std::size_t parts) {
-  std::uint64_t h = 14695981039346656037ULL;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ULL;
-    }
-  };
-  mix(step_id);
-  mix(std::string_view("\0", 1));
-  mix(key);
-  return static_cast<std::size_t>(h % parts);
 }
 
 void check_dir(const fs::path& dir) {
@@ -147,12 +138,16 @@ void init_store(const fs::path& dir, std::size_t count) {
 }
 
 struct RecoveryStore::Impl {
+  using BucketKey = std::pair<std::string, std::uint32_t>;  // (step id, bucket)
   struct Part {
     std::unique_ptr<sqlite::Db> db;
-    sqlite::Stmt insert_snap;
+    sqlite::Stmt insert;
     sqlite::Stmt upsert_front;
     sqlite::Stmt upsert_commit;
-    sqlite::Stmt collect;
+    sqlite::Stmt read_through;
+    sqlite::Stmt delete_through;
+    // the epochs of the rows each bucket holds, ascending
+    std::map<BucketKey, std::vector<Epoch>> rows;
   };
   struct Message {
     std::size_t worker;
@@ -160,6 +155,12 @@ struct RecoveryStore::Impl {
     bool is_progress;
     Epoch frontier;
     bool ended;
+  };
+  struct Row {
+    std::string step_id;
+    std::uint32_t bucket;
+    Epoch epoch;
+    std::string segment;
   };
 
   fs::path dir;
@@ -182,11 +183,16 @@ struct RecoveryStore::Impl {
   std::vector<Epoch> ended_at;   // per worker: its frontier when it ended, 0 if running
   std::deque<std::pair<Epoch, std::chrono::steady_clock::time_point>> committed_at;
   Epoch collected = 0;
-  std::vector<std::vector<const StateChange*>> routed;
+  std::int64_t next_seq = 1;  // compacted rows have seq 0
+  std::vector<std::string> scratch = std::vector<std::string>(kBuckets);
+  std::vector<std::uint32_t> touched;
+  std::vector<std::vector<Row>> routed;  // per partition, this round's rows
 
   void run_writer();
   void write_round(std::vector<Message>& round);
+  void segment_changes(const std::vector<StateChange>& changes);
   void collect_garbage(Epoch through);
+  void compact(Part& p, const BucketKey& b, Epoch through);
 };
 
 RecoveryStore::RecoveryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -327,22 +333,21 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   for (Found& f : found) {
     Impl::Part p;
     p.db = std::move(f.db);
-    p.db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    p.insert_snap =
-        sqlite::Stmt(*p.db,
-                     "INSERT OR REPLACE INTO snaps (step_id, state_key, snap_epoch, ser_change) "
-                     "VALUES (?1, ?2, ?3, ?4)");
+    p.db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;");
+    p.insert = sqlite::Stmt(*p.db,
+                            "INSERT INTO snaps (step_id, bucket, snap_epoch, seq, segment) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)");
     p.upsert_front =
         sqlite::Stmt(*p.db,
                      "INSERT OR REPLACE INTO fronts (ex_num, worker_index, worker_frontier) "
                      "VALUES (?1, ?2, ?3)");
     p.upsert_commit = sqlite::Stmt(
         *p.db, "INSERT OR REPLACE INTO commits (part_index, commit_epoch) VALUES (?1, ?2)");
-    p.collect = sqlite::Stmt(
-        *p.db,
-        "DELETE FROM snaps WHERE snap_epoch < (SELECT MAX(s.snap_epoch) FROM snaps AS s "
-        "WHERE s.step_id = snaps.step_id AND s.state_key = snaps.state_key "
-        "AND s.snap_epoch <= ?1)");
+    p.read_through = sqlite::Stmt(*p.db,
+                                  "SELECT snap_epoch, segment FROM snaps WHERE step_id = ?1 AND "
+                                  "bucket = ?2 AND snap_epoch <= ?3 ORDER BY snap_epoch, seq");
+    p.delete_through = sqlite::Stmt(
+        *p.db, "DELETE FROM snaps WHERE step_id = ?1 AND bucket = ?2 AND snap_epoch <= ?3");
     impl->parts.push_back(std::move(p));
   }
   impl->committed.store(impl->resume);
@@ -359,20 +364,49 @@ ResumeState RecoveryStore::load() const {
   out.epoch = impl_->resume;
   for (auto& p : impl_->parts) {
     sqlite::Stmt q(*p.db,
-                   "SELECT step_id, state_key, ser_change, MAX(snap_epoch) FROM snaps "
-                   "WHERE snap_epoch < ?1 GROUP BY step_id, state_key");
+                   "SELECT step_id, bucket, segment FROM snaps WHERE snap_epoch < ?1 "
+                   "ORDER BY step_id, bucket, snap_epoch, seq");
     q.bind(1, to_db(impl_->resume));
+    // the rows of one bucket, oldest first: a later entry of a key replaces an earlier one
     std::string step;
-    std::vector<std::pair<std::string, std::string>>* into = nullptr;
-    while (q.step()) {
-      if (q.is_null(2)) continue;  // discarded
-      std::string s = q.bytes(0);
-      if (into == nullptr || s != step) {
-        step = std::move(s);
-        into = &out.states[step];
+    std::int64_t bucket = -1;
+    std::vector<std::string> segs;
+    auto flush = [&] {
+      if (segs.empty()) return;
+      auto& into = out.states[step];
+      try {
+        if (segs.size() == 1) {  // a compacted bucket: every key once
+          segment::for_each(segs[0], [&](std::string_view k, const std::string_view* st) {
+            if (st != nullptr) into.emplace_back(std::string(k), std::string(*st));
+          });
+        } else {
+          std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
+          for (const auto& seg : segs) {
+            segment::for_each(seg, [&](std::string_view k, const std::string_view* st) {
+              newest[k] = st != nullptr ? std::optional(*st) : std::nullopt;
+            });
+          }
+          for (const auto& [k, st] : newest) {
+            if (st) into.emplace_back(std::string(k), std::string(*st));
+          }
+        }
+      } catch (const std::exception& e) {
+        throw RecoveryError(fmt::format("recovery partition '{}': step '{}', bucket {}: {}",
+                                        p.db->path(), step, bucket, e.what()));
       }
-      into->emplace_back(q.bytes(1), q.bytes(2));
+      segs.clear();
+    };
+    while (q.step()) {
+      std::string s = q.bytes(0);
+      const std::int64_t b = q.int64(1);
+      if (s != step || b != bucket) {
+        flush();
+        step = std::move(s);
+        bucket = b;
+      }
+      segs.push_back(q.bytes(2));
     }
+    flush();
   }
   return out;
 }
@@ -390,6 +424,12 @@ void RecoveryStore::begin(std::size_t workers) {
         .bind(3, to_db(m.resume))
         .run();
     t.commit();
+    sqlite::Stmt rows(*p.db,
+                      "SELECT step_id, bucket, snap_epoch FROM snaps ORDER BY snap_epoch, seq");
+    while (rows.step()) {
+      p.rows[{rows.bytes(0), static_cast<std::uint32_t>(rows.int64(1))}].push_back(
+          static_cast<Epoch>(rows.int64(2)));
+    }
   }
   m.frontiers.assign(workers, m.resume);
   m.ended_at.assign(workers, 0);
@@ -440,11 +480,13 @@ std::string RecoveryStore::failure() const {
   return impl_->failure;
 }
 
-std::size_t RecoveryStore::snapshot_rows() const {
+std::size_t RecoveryStore::stored_snapshots() const {
   std::size_t n = 0;
   for (auto& p : impl_->parts) {
-    sqlite::Stmt q(*p.db, "SELECT COUNT(*) FROM snaps");
-    if (q.step()) n += static_cast<std::size_t>(q.int64(0));
+    sqlite::Stmt q(*p.db, "SELECT segment FROM snaps");
+    while (q.step()) {
+      segment::for_each(q.bytes(0), [&](std::string_view, const std::string_view*) { ++n; });
+    }
   }
   return n;
 }
@@ -475,28 +517,48 @@ void RecoveryStore::Impl::run_writer() {
   }
 }
 
+// Packs changes into one segment per (step, bucket, epoch) in `routed`.
+void RecoveryStore::Impl::segment_changes(const std::vector<StateChange>& changes) {
+  std::size_t i = 0;
+  while (i < changes.size()) {
+    // a run of changes of one step and epoch (what one step hands over at an epoch's end)
+    const std::string& step = changes[i].step_id;
+    const Epoch epoch = changes[i].epoch;
+    for (; i < changes.size() && changes[i].epoch == epoch && changes[i].step_id == step; ++i) {
+      const StateChange& c = changes[i];
+      const std::uint32_t b = segment::bucket_of(step, c.state_key, kBuckets);
+      if (scratch[b].empty()) touched.push_back(b);
+      segment::append(scratch[b], c.state_key, c.state ? &*c.state : nullptr);
+    }
+    for (std::uint32_t b : touched) {
+      routed[b % parts.size()].push_back({step, b, epoch, std::move(scratch[b])});
+      scratch[b].clear();
+    }
+    touched.clear();
+  }
+}
+
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   // 1. every snapshot of the round, each partition in one synced transaction
   for (auto& r : routed) r.clear();
-  for (const Message& m : round) {
-    for (const StateChange& c : m.changes) {
-      routed[route(c.step_id, c.state_key, parts.size())].push_back(&c);
-    }
-  }
+  for (const Message& m : round) segment_changes(m.changes);
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (routed[i].empty()) continue;
     Part& p = parts[i];
     sqlite::Transaction t(*p.db);
-    for (const StateChange* c : routed[i]) {
-      p.insert_snap.bind_text(1, c->step_id).bind_blob(2, c->state_key).bind(3, to_db(c->epoch));
-      if (c->state) {
-        p.insert_snap.bind_blob(4, *c->state);
-      } else {
-        p.insert_snap.bind_null(4);
-      }
-      p.insert_snap.run();
+    for (const Row& r : routed[i]) {
+      p.insert.bind_text(1, r.step_id)
+          .bind(2, r.bucket)
+          .bind(3, to_db(r.epoch))
+          .bind(4, next_seq++)
+          .bind_blob(5, r.segment)
+          .run();
     }
     t.commit();
+    for (Row& r : routed[i]) {
+      auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
+      epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
+    }
   }
 
   // 2. then the frontiers they make durable
@@ -534,37 +596,83 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     t.commit();
   }
 
-  // 3. the epochs below every frontier are committed
+  // 3. the epochs below every frontier are committed: the workers hear of it at once, then
+  // superseded snapshots are collected (while the workers go on)
   const Epoch low = *std::min_element(frontiers.begin(), frontiers.end());
-  if (low > committed.load(std::memory_order_relaxed)) {
-    committed.store(low, std::memory_order_release);
-    const auto now = std::chrono::steady_clock::now();
-    committed_at.emplace_back(low - 1, now);
-    Epoch through = 0;
-    while (!committed_at.empty() && committed_at.front().second + options.backup_interval <= now) {
-      through = committed_at.front().first;
-      committed_at.pop_front();
-    }
-    if (through > collected) collect_garbage(through);
-    std::function<void()> w;
-    {
-      std::lock_guard lock(mutex);
-      w = wake;
-    }
-    if (w) w();
+  if (low <= committed.load(std::memory_order_relaxed)) return;
+  committed.store(low, std::memory_order_release);
+  std::function<void()> w;
+  {
+    std::lock_guard lock(mutex);
+    w = wake;
   }
+  if (w) w();
+  const auto now = std::chrono::steady_clock::now();
+  committed_at.emplace_back(low - 1, now);
+  Epoch through = 0;
+  while (!committed_at.empty() && committed_at.front().second + options.backup_interval <= now) {
+    through = committed_at.front().first;
+    committed_at.pop_front();
+  }
+  // a run that has ended leaves the collection to the next one
+  if (through > collected && !all_ended) collect_garbage(through);
 }
 
-// Deletes every snapshot superseded by one at or before `through`, and records `through`.
+// Compacts every bucket holding options.compact_after or more rows at or before `through` into one
+// row (each key's newest state as of then; discards dropped), and records `through` as each
+// partition's commit. So a superseded snapshot outlives the backup interval by at most a
+// few commits, and resuming reads at most a few rows per bucket.
 void RecoveryStore::Impl::collect_garbage(Epoch through) {
   for (std::size_t i = 0; i < parts.size(); ++i) {
     Part& p = parts[i];
     sqlite::Transaction t(*p.db);
     p.upsert_commit.bind(1, static_cast<std::int64_t>(i)).bind(2, to_db(through)).run();
-    p.collect.bind(1, to_db(through)).run();
+    for (auto it = p.rows.begin(); it != p.rows.end();) {
+      auto& epochs = it->second;
+      const auto upto = std::upper_bound(epochs.begin(), epochs.end(), through);
+      if (static_cast<std::size_t>(upto - epochs.begin()) >= options.compact_after) {
+        compact(p, it->first, through);
+      }
+      it = epochs.empty() ? p.rows.erase(it) : std::next(it);
+    }
     t.commit();
   }
   collected = through;
+}
+
+void RecoveryStore::Impl::compact(Part& p, const BucketKey& b, Epoch through) {
+  std::vector<std::string> segs;
+  Epoch last = 0;
+  p.read_through.bind_text(1, b.first).bind(2, b.second).bind(3, to_db(through));
+  while (p.read_through.step()) {
+    last = static_cast<Epoch>(p.read_through.int64(0));
+    segs.push_back(p.read_through.bytes(1));
+  }
+  p.read_through.reset();
+  std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
+  for (const auto& seg : segs) {
+    segment::for_each(seg, [&](std::string_view k, const std::string_view* st) {
+      newest[k] = st != nullptr ? std::optional(*st) : std::nullopt;
+    });
+  }
+  std::string merged;
+  std::string state;
+  for (const auto& [k, st] : newest) {
+    if (!st) continue;
+    state.assign(*st);
+    segment::append(merged, k, &state);
+  }
+  p.delete_through.bind_text(1, b.first).bind(2, b.second).bind(3, to_db(through)).run();
+  auto& epochs = p.rows[b];
+  epochs.erase(epochs.begin(), std::upper_bound(epochs.begin(), epochs.end(), through));
+  if (merged.empty()) return;
+  p.insert.bind_text(1, b.first)
+      .bind(2, b.second)
+      .bind(3, to_db(last))
+      .bind(4, 0)
+      .bind_blob(5, merged)
+      .run();
+  epochs.insert(epochs.begin(), last);
 }
 
 }  // namespace weir::recovery

@@ -23,9 +23,19 @@ TEST_CASE("the snapshot codec round-trips states - including std::optional") {
 }
 
 TEST_CASE("truncated snapshot bytes fail to decode instead of yielding a value") {
-  auto bytes = weir::recovery::encode(std::string("a fairly long state value"));
+  auto bytes = weir::recovery::encode(std::vector<std::string>{"a fairly long", "state value"});
   bytes.resize(bytes.size() / 2);
-  CHECK_THROWS(weir::recovery::decode<std::string>(bytes));
+  CHECK_THROWS(weir::recovery::decode<std::vector<std::string>>(bytes));
+  CHECK_THROWS_WITH(weir::recovery::decode<std::uint64_t>(std::string(3, 'x')),
+                    "expected 8 bytes, got 3");
+}
+
+TEST_CASE("numbers and strings are their own bytes") {
+  CHECK(weir::recovery::encode(std::string("key")) == "key");
+  CHECK(weir::recovery::encode(std::uint32_t{0x01020304}).size() == 4);
+  CHECK(weir::recovery::decode<std::int64_t>(weir::recovery::encode(std::int64_t{-5})) == -5);
+  CHECK(weir::recovery::decode<double>(weir::recovery::encode(2.5)) == 2.5);
+  CHECK(weir::recovery::decode<std::string>(weir::recovery::encode(std::string())).empty());
 }
 
 TEST_CASE("the snapshot codec round-trips tuples - variants and chrono values") {

@@ -1,12 +1,14 @@
 #pragma once
 // The snapshot codec: how a state value becomes bytes in the recovery store and back.
 //
-// Boost.Serialization binary archives without their header (the store records the format
-// facts once instead), one archive per value. Boost 1.81 cannot serialise std::optional,
-// std::tuple, std::variant, std::monostate or std::chrono durations and time points, so this
-// header adds them (monostate: nothing; optional: a presence flag, then the value; variant: the
-// index, then the alternative; chrono: the tick count). Include the Boost serialization header for
-// each other standard container a state type uses (e.g. <boost/serialization/map.hpp>).
+// Arithmetic and enum values are their bytes, strings their characters (the store keeps
+// each value's length); everything else is a Boost.Serialization binary archive without
+// its header (the store records the format facts once instead), one archive per value. Boost 1.81
+// cannot serialise std::optional, std::tuple, std::variant, std::monostate or std::chrono durations
+// and time points, so this header adds them (monostate: nothing; optional: a presence flag, then
+// the value; variant: the index, then the alternative; chrono: the tick count). Include the Boost
+// serialization header for each other standard container a state type uses (e.g.
+// <boost/serialization/map.hpp>).
 
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
@@ -16,11 +18,16 @@
 #include <boost/serialization/vector.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
+#include <istream>
 #include <optional>
-#include <sstream>
+#include <ostream>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -125,26 +132,89 @@ void serialize(Archive& ar, std::chrono::time_point<Clock, Dur>& t, unsigned ver
 
 namespace weir::recovery {
 
-inline constexpr unsigned kArchiveFlags = boost::archive::no_header;
+inline constexpr unsigned kArchiveFlags = boost::archive::no_header | boost::archive::no_codecvt;
 
+namespace detail {
+
+/// Types whose snapshot is their bytes as they are in memory (the store records the
+/// byte order and sizes it was written with).
+template <class T>
+inline constexpr bool kRawCodec = std::is_arithmetic_v<T> || std::is_enum_v<T>;
+
+/// Appends what an archive writes to a string.
+class StringSink final : public std::streambuf {
+ public:
+  explicit StringSink(std::string& out) : out_(&out) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) out_->push_back(static_cast<char>(c));
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    out_->append(s, static_cast<std::size_t>(n));
+    return n;
+  }
+
+ private:
+  std::string* out_;
+};
+
+/// Reads an archive from bytes in place.
+class BytesSource final : public std::streambuf {
+ public:
+  explicit BytesSource(std::string_view bytes) {
+    char* p = const_cast<char*>(
+        bytes.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast): read only
+    setg(p, p, p + bytes.size());
+  }
+};
+
+}  // namespace detail
+
+/// The snapshot bytes of `value`: arithmetic and enum values as their bytes, strings as their
+/// characters, everything else as a Boost binary archive.
 template <class T>
 std::string encode(const T& value) {
-  std::ostringstream os(std::ios::binary);
-  {
-    boost::archive::binary_oarchive ar(os, kArchiveFlags);
-    ar << value;
+  if constexpr (detail::kRawCodec<T>) {
+    std::string out(sizeof(T), '\0');
+    std::memcpy(out.data(), &value, sizeof(T));
+    return out;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else {
+    std::string out;
+    detail::StringSink sink(out);
+    std::ostream os(&sink);
+    {
+      boost::archive::binary_oarchive ar(os, kArchiveFlags);
+      ar << value;
+    }
+    return out;
   }
-  return std::move(os).str();
 }
 
 /// Throws boost::archive::archive_exception (or std::exception) if the bytes do not decode.
 template <class T>
-T decode(const std::string& bytes) {
-  std::istringstream is(bytes, std::ios::binary);
-  boost::archive::binary_iarchive ar(is, kArchiveFlags);
-  T value{};
-  ar >> value;
-  return value;
+T decode(std::string_view bytes) {
+  if constexpr (detail::kRawCodec<T>) {
+    if (bytes.size() != sizeof(T)) {
+      throw std::runtime_error("expected " + std::to_string(sizeof(T)) + " bytes, got " +
+                               std::to_string(bytes.size()));
+    }
+    T value{};
+    std::memcpy(&value, bytes.data(), sizeof(T));
+    return value;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return std::string(bytes);
+  } else {
+    detail::BytesSource source(bytes);
+    std::istream is(&source);
+    boost::archive::binary_iarchive ar(is, kArchiveFlags);
+    T value{};
+    ar >> value;
+    return value;
+  }
 }
 
 }  // namespace weir::recovery

@@ -7,8 +7,9 @@
 //   executions  one row per run (execution number, worker count, first epoch)
 //   frontiers   per execution and worker: the epoch below which the worker's snapshots are
 //               durable (spread over partitions by worker index)
-//   snapshots   (step id, key, epoch) -> encoded state, or NULL for a discarded key
-//               (spread over partitions by a hash of step id and key)
+//   snapshots   segments: per step, bucket (a hash of the key) and epoch, the encoded
+//               states of the keys that changed, or their discards; bucket b lives in
+//               partition b % N
 //   commits     per partition: the epoch up to which superseded snapshots were collected
 //
 // Opening (RecoveryStore::open) checks the store and computes where the next run resumes:
@@ -24,7 +25,8 @@
 // the frontiers (each partition commit synced), so a frontier never covers a snapshot that
 // is not durable. When the lowest frontier advances, the epochs below it are committed; a
 // snapshot superseded by a newer one is deleted once that newer one has been committed for
-// the backup interval.
+// the backup interval and its bucket has compact_after committed rows (they are compacted
+// into one); a run that ends leaves this to the next run.
 
 #include <chrono>
 #include <cstddef>
@@ -62,6 +64,9 @@ class RecoveryStore final : public SnapshotWriter {
   struct Options {
     /// How long a superseded snapshot is kept after its successor is committed.
     std::chrono::nanoseconds backup_interval{0};
+    /// A bucket's committed rows are compacted into one once there are this many (at least
+    /// 2): fewer rewrites the state more often, more keeps more superseded snapshots.
+    std::size_t compact_after = 4;
   };
 
   /// Opens and checks every partition of `dir`; throws RecoveryError.
@@ -98,8 +103,8 @@ class RecoveryStore final : public SnapshotWriter {
   /// A failed write (the writer stops): the run's error. Empty while all is well.
   [[nodiscard]] std::string failure() const;
 
-  /// Rows in the snapshots tables of every partition (for tests of garbage collection).
-  [[nodiscard]] std::size_t snapshot_rows() const;
+  /// Snapshots held, one per key and epoch kept (for tests of garbage collection).
+  [[nodiscard]] std::size_t stored_snapshots() const;
 
  private:
   struct Impl;
