@@ -12,7 +12,7 @@
 //
 // Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch,
 // on_notify, on_eof) is written once when that epoch closes, as its encoded state or, if it
-// was discarded, as a discard; keys ascending. Untouched keys are not written again.
+// was discarded, as a discard, in no given order. Untouched keys are not written again.
 //
 // Resume: the node starts with the states its step snapshotted before the run's first epoch,
 // for the keys this worker owns now (so a run may resume with another worker count). A
@@ -182,6 +182,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
 
   void after_call(std::size_t at, StateAction a) {
     if (a == StateAction::discard) {
+      if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
       timers_.erased(at, state_.size() - 1);
       state_.erase(at);
       return;
@@ -241,22 +242,42 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     touched_.push_back(entry.key);
   }
 
-  // Writes the open epoch's state changes: each touched key's state, or its discard.
+  // Writes the open epoch's state changes: each touched key's state, or its discard. When
+  // most keys were touched, one pass over the table beats a look-up per key.
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
-    std::sort(touched_.begin(), touched_.end());
-    touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
     std::vector<recovery::StateChange> changes;
     changes.reserve(touched_.size());
+    auto put = [&](const K& key, std::optional<std::string> state) {
+      changes.push_back({step_id(), recovery::encode(key), open_, std::move(state)});
+    };
     guarded(ctx_, step_id(), std::nullopt, "snapshot", [&] {
-      for (const K& key : touched_) {
-        const std::size_t at = state_.find(key);
-        std::optional<std::string> state;
-        if (at != Table::npos) state = recovery::encode(state_[at].value.logic.snapshot());
-        changes.push_back({step_id(), recovery::encode(key), open_, std::move(state)});
+      if (touched_.size() * 4 >= state_.size()) {
+        for (std::size_t at = 0; at < state_.size(); ++at) {
+          const auto& entry = state_[at];
+          if (entry.value.touched == open_) {
+            put(entry.key, recovery::encode(entry.value.logic.snapshot()));
+          }
+        }
+      } else {
+        for (const K& key : touched_) {
+          const std::size_t at = state_.find(key);
+          if (at == Table::npos) continue;  // discarded: below
+          auto& entry = state_[at];
+          if (entry.value.touched != open_) continue;  // written already
+          entry.value.touched = 0;
+          put(entry.key, recovery::encode(entry.value.logic.snapshot()));
+        }
+      }
+      // keys discarded in the epoch and not re-created
+      std::sort(discarded_.begin(), discarded_.end());
+      discarded_.erase(std::unique(discarded_.begin(), discarded_.end()), discarded_.end());
+      for (const K& key : discarded_) {
+        if (state_.find(key) == Table::npos) put(key, std::nullopt);
       }
     });
     touched_.clear();
+    discarded_.clear();
     snapshots_->write(ctx_.index(), std::move(changes));
   }
 
@@ -279,7 +300,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       });
       // Erasing from the highest index down moves only entries that stay.
       std::sort(discarded.begin(), discarded.end(), std::greater<>());
-      for (std::size_t at : discarded) state_.erase(at);
+      for (std::size_t at : discarded) {
+        if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
+        state_.erase(at);
+      }
     }
     timers_.clear();
     out_.emit(epoch, std::move(out));
@@ -294,8 +318,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   Epoch frontier_ = ctx_.start_epoch();
   Epoch open_ = ctx_.start_epoch();
   recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
-  std::vector<K> touched_;  // keys touched in epoch open_ (a key discarded and re-created
-                            // in one epoch appears twice)
+  std::vector<K> discarded_;  // keys discarded in epoch open_ (when snapshotting)
+  std::vector<K> touched_;    // keys touched in epoch open_ (a key discarded and re-created
+                              // in one epoch appears twice)
   ExchangeInput<Item> input_;
   ExchangeSender<Item, KeySplit<K, V>> sender_;
 };
