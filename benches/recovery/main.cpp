@@ -81,7 +81,9 @@ int main(int argc, char** argv) {
     }
     t_resume.push_back(weir_bench::seconds(
         [&] { c = weir_bench::run_pipeline(n, kKeys, with_recovery(store.dir)); }));
-    if (c != 0) return std::fprintf(stderr, "the resumed run counted %lu, expected 0\n", c), 1;
+    if (c != 0) {
+      return std::fprintf(stderr, "the resumed run counted %lu, expected 0\n", c), 1;
+    }
   }
   const double r_off = total / weir_bench::median(t_off);
   const double r_on = total / weir_bench::median(t_on);

@@ -21,9 +21,13 @@ namespace {
 FileWriter::FileWriter(const std::filesystem::path& path, std::optional<std::uint64_t> length)
     : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail("open", path);
+  if (fd_ < 0) {
+    fail("open", path);
+  }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0) fail("stat", path);
+  if (::fstat(fd_, &st) != 0) {
+    fail("stat", path);
+  }
   length_ = length.value_or(0);
   if (static_cast<std::uint64_t>(st.st_size) < length_) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -34,12 +38,18 @@ FileWriter::FileWriter(const std::filesystem::path& path, std::optional<std::uin
         "outside the dataflow",
         path.string(), size, length_));
   }
-  if (::ftruncate(fd_, static_cast<off_t>(length_)) != 0) fail("truncate", path);
-  if (::lseek(fd_, static_cast<off_t>(length_), SEEK_SET) < 0) fail("seek in", path);
+  if (::ftruncate(fd_, static_cast<off_t>(length_)) != 0) {
+    fail("truncate", path);
+  }
+  if (::lseek(fd_, static_cast<off_t>(length_), SEEK_SET) < 0) {
+    fail("seek in", path);
+  }
 }
 
 FileWriter::~FileWriter() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
 }
 
 void FileWriter::write_lines(const std::vector<std::string>& lines) {
@@ -53,7 +63,9 @@ void FileWriter::write_lines(const std::vector<std::string>& lines) {
   while (left > 0) {
     const ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        continue;
+      }
       fail("write to", path_);
     }
     p += n;
@@ -63,15 +75,21 @@ void FileWriter::write_lines(const std::vector<std::string>& lines) {
 }
 
 std::uint64_t FileWriter::sync() {
-  if (::fdatasync(fd_) != 0) fail("sync", path_);
+  if (::fdatasync(fd_) != 0) {
+    fail("sync", path_);
+  }
   return length_;
 }
 
 void FileWriter::close() {
-  if (fd_ < 0) return;
+  if (fd_ < 0) {
+    return;
+  }
   const int fd = fd_;
   fd_ = -1;
-  if (::close(fd) != 0) fail("close", path_);
+  if (::close(fd) != 0) {
+    fail("close", path_);
+  }
 }
 
 }  // namespace weir::files

@@ -32,7 +32,9 @@ inline std::uint32_t bucket_of(std::string_view step_id, std::string_view key,
 }
 
 inline void put_u32(std::string& out, std::size_t n) {
-  if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
+  if (n > 0xFFFFFFFFULL) {
+    throw std::length_error("a snapshot key or state exceeds 4 GiB");
+  }
   const auto v = static_cast<std::uint32_t>(n);
   const char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
                      static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
@@ -56,14 +58,20 @@ template <class F>
 void for_each(std::string_view seg, F&& f) {
   std::size_t at = 0;
   auto u32 = [&]() -> std::size_t {
-    if (seg.size() - at < 4) throw std::runtime_error("a snapshot segment is truncated");
+    if (seg.size() - at < 4) {
+      throw std::runtime_error("a snapshot segment is truncated");
+    }
     std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(seg[at + i]);
+    for (int i = 3; i >= 0; --i) {
+      v = (v << 8) | static_cast<unsigned char>(seg[at + i]);
+    }
     at += 4;
     return v;
   };
   auto bytes = [&](std::size_t n) {
-    if (seg.size() - at < n) throw std::runtime_error("a snapshot segment is truncated");
+    if (seg.size() - at < n) {
+      throw std::runtime_error("a snapshot segment is truncated");
+    }
     std::string_view s = seg.substr(at, n);
     at += n;
     return s;

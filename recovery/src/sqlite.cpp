@@ -7,7 +7,9 @@ namespace weir::recovery::sqlite {
 Db::Db(std::string path, bool create) : path_(std::move(path)) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
-  if (rc != SQLITE_OK) fail(rc, "opening it");
+  if (rc != SQLITE_OK) {
+    fail(rc, "opening it");
+  }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
 }
@@ -29,7 +31,9 @@ void Db::fail(int rc, std::string_view doing) const {
 
 Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
   const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
-  if (rc != SQLITE_OK) db.fail(rc, fmt::format("preparing '{}'", sql));
+  if (rc != SQLITE_OK) {
+    db.fail(rc, fmt::format("preparing '{}'", sql));
+  }
 }
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
@@ -44,32 +48,44 @@ Stmt& Stmt::operator=(Stmt&& o) noexcept {
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
   const int rc = sqlite3_bind_int64(s_, i, v);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a value");
+  }
   return *this;
 }
 
 Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
   const int rc = sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_STATIC);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a value");
+  }
   return *this;
 }
 
 Stmt& Stmt::bind_text(int i, std::string_view text) {
   const int rc = sqlite3_bind_text64(s_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a value");
+  }
   return *this;
 }
 
 Stmt& Stmt::bind_null(int i) {
   const int rc = sqlite3_bind_null(s_, i);
-  if (rc != SQLITE_OK) db_->fail(rc, "binding a value");
+  if (rc != SQLITE_OK) {
+    db_->fail(rc, "binding a value");
+  }
   return *this;
 }
 
 bool Stmt::step() {
   const int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
   sqlite3_reset(s_);
   db_->fail(rc, fmt::format("running '{}'", sqlite3_sql(s_)));
 }

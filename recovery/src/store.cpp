@@ -114,7 +114,9 @@ std::int64_t to_db(Epoch e) { return static_cast<std::int64_t>(e); }
 
 void init_store(const fs::path& dir, std::size_t count) {
   check_dir(dir);
-  if (count == 0) throw RecoveryError("a recovery store needs at least one partition");
+  if (count == 0) {
+    throw RecoveryError("a recovery store needs at least one partition");
+  }
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (part_index_of(entry.path().filename().string())) {
       throw RecoveryError(fmt::format("recovery directory '{}' already holds partitions ({})",
@@ -222,12 +224,16 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
     const auto index = part_index_of(file);
-    if (!index) continue;
+    if (!index) {
+      continue;
+    }
     auto db = std::make_unique<sqlite::Db>(entry.path().string(), false);
     Found f{file, std::move(db), 0, 0, {}, {}};
     try {
       sqlite::Stmt q(*f.db, "SELECT part_index, part_count, store_id, format FROM parts");
-      if (!q.step()) throw RecoveryError("its parts table is empty");
+      if (!q.step()) {
+        throw RecoveryError("its parts table is empty");
+      }
       f.index = static_cast<std::size_t>(q.int64(0));
       f.count = static_cast<std::size_t>(q.int64(1));
       f.store_id = q.bytes(2);
@@ -302,13 +308,17 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
           static_cast<Epoch>(qf.int64(2));
     }
     sqlite::Stmt qc(*f.db, "SELECT commit_epoch FROM commits");
-    while (qc.step()) commits.emplace_back(f.file, static_cast<Epoch>(qc.int64(0)));
+    while (qc.step()) {
+      commits.emplace_back(f.file, static_cast<Epoch>(qc.int64(0)));
+    }
   }
   for (auto& [n, ex] : exs) {
     ex.frontiers.resize(ex.workers);
     for (std::size_t w = 0; w < ex.workers; ++w) {
       auto it = fronts.find({n, w});
-      if (it != fronts.end()) ex.frontiers[w] = it->second;
+      if (it != fronts.end()) {
+        ex.frontiers[w] = it->second;
+      }
     }
     impl->executions.push_back(ex);
   }
@@ -372,12 +382,16 @@ ResumeState RecoveryStore::load() const {
     std::int64_t bucket = -1;
     std::vector<std::string> segs;
     auto flush = [&] {
-      if (segs.empty()) return;
+      if (segs.empty()) {
+        return;
+      }
       auto& into = out.states[step];
       try {
         if (segs.size() == 1) {  // a compacted bucket: every key once
           segment::for_each(segs[0], [&](std::string_view k, const std::string_view* st) {
-            if (st != nullptr) into.emplace_back(std::string(k), std::string(*st));
+            if (st != nullptr) {
+              into.emplace_back(std::string(k), std::string(*st));
+            }
           });
         } else {
           std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
@@ -387,7 +401,9 @@ ResumeState RecoveryStore::load() const {
             });
           }
           for (const auto& [k, st] : newest) {
-            if (st) into.emplace_back(std::string(k), std::string(*st));
+            if (st) {
+              into.emplace_back(std::string(k), std::string(*st));
+            }
           }
         }
       } catch (const std::exception& e) {
@@ -448,11 +464,15 @@ void RecoveryStore::finish() {
     m.thread.join();
   }
   std::lock_guard lock(m.mutex);
-  if (!m.failure.empty()) throw RecoveryError(m.failure);
+  if (!m.failure.empty()) {
+    throw RecoveryError(m.failure);
+  }
 }
 
 void RecoveryStore::write(std::size_t worker, std::vector<StateChange>&& changes) {
-  if (changes.empty()) return;
+  if (changes.empty()) {
+    return;
+  }
   {
     std::lock_guard lock(impl_->mutex);
     impl_->queue.push_back({worker, std::move(changes), false, 0, false});
@@ -497,7 +517,9 @@ void RecoveryStore::Impl::run_writer() {
     {
       std::unique_lock lock(mutex);
       cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, and everything is written
+      if (queue.empty()) {
+        return;  // stopping, and everything is written
+      }
       round.swap(queue);
     }
     try {
@@ -510,7 +532,9 @@ void RecoveryStore::Impl::run_writer() {
         queue.clear();
         w = wake;
       }
-      if (w) w();
+      if (w) {
+        w();
+      }
       return;
     }
     round.clear();
@@ -527,7 +551,9 @@ void RecoveryStore::Impl::segment_changes(const std::vector<StateChange>& change
     for (; i < changes.size() && changes[i].epoch == epoch && changes[i].step_id == step; ++i) {
       const StateChange& c = changes[i];
       const std::uint32_t b = segment::bucket_of(step, c.state_key, kBuckets);
-      if (scratch[b].empty()) touched.push_back(b);
+      if (scratch[b].empty()) {
+        touched.push_back(b);
+      }
       segment::append(scratch[b], c.state_key, c.state ? &*c.state : nullptr);
     }
     for (std::uint32_t b : touched) {
@@ -540,10 +566,16 @@ void RecoveryStore::Impl::segment_changes(const std::vector<StateChange>& change
 
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   // 1. every snapshot of the round, each partition in one synced transaction
-  for (auto& r : routed) r.clear();
-  for (const Message& m : round) segment_changes(m.changes);
+  for (auto& r : routed) {
+    r.clear();
+  }
+  for (const Message& m : round) {
+    segment_changes(m.changes);
+  }
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (routed[i].empty()) continue;
+    if (routed[i].empty()) {
+      continue;
+    }
     Part& p = parts[i];
     sqlite::Transaction t(*p.db);
     for (const Row& r : routed[i]) {
@@ -564,7 +596,9 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   // 2. then the frontiers they make durable
   std::set<std::size_t> moved;
   for (const Message& m : round) {
-    if (!m.is_progress) continue;
+    if (!m.is_progress) {
+      continue;
+    }
     if (m.ended) {
       ended_at[m.worker] = m.frontier;
       frontiers[m.worker] = static_cast<Epoch>(kEndedFrontier);
@@ -573,17 +607,23 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     }
     moved.insert(m.worker);
   }
-  if (moved.empty()) return;
+  if (moved.empty()) {
+    return;
+  }
   const bool all_ended =
       std::all_of(ended_at.begin(), ended_at.end(), [](Epoch e) { return e != 0; });
   if (all_ended) {
     // a clean end: every worker resumes after the last epoch any of them used
     const Epoch last = *std::max_element(ended_at.begin(), ended_at.end());
     std::fill(frontiers.begin(), frontiers.end(), last);
-    for (std::size_t w = 0; w < frontiers.size(); ++w) moved.insert(w);
+    for (std::size_t w = 0; w < frontiers.size(); ++w) {
+      moved.insert(w);
+    }
   }
   std::map<std::size_t, std::vector<std::size_t>> by_part;
-  for (std::size_t w : moved) by_part[w % parts.size()].push_back(w);
+  for (std::size_t w : moved) {
+    by_part[w % parts.size()].push_back(w);
+  }
   for (auto& [i, workers] : by_part) {
     Part& p = parts[i];
     sqlite::Transaction t(*p.db);
@@ -599,14 +639,18 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   // 3. the epochs below every frontier are committed: the workers hear of it at once, then
   // superseded snapshots are collected (while the workers go on)
   const Epoch low = *std::min_element(frontiers.begin(), frontiers.end());
-  if (low <= committed.load(std::memory_order_relaxed)) return;
+  if (low <= committed.load(std::memory_order_relaxed)) {
+    return;
+  }
   committed.store(low, std::memory_order_release);
   std::function<void()> w;
   {
     std::lock_guard lock(mutex);
     w = wake;
   }
-  if (w) w();
+  if (w) {
+    w();
+  }
   const auto now = std::chrono::steady_clock::now();
   committed_at.emplace_back(low - 1, now);
   Epoch through = 0;
@@ -615,7 +659,9 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     committed_at.pop_front();
   }
   // a run that has ended leaves the collection to the next one
-  if (through > collected && !all_ended) collect_garbage(through);
+  if (through > collected && !all_ended) {
+    collect_garbage(through);
+  }
 }
 
 // Compacts every bucket holding options.compact_after or more rows at or before `through` into one
@@ -658,14 +704,18 @@ void RecoveryStore::Impl::compact(Part& p, const BucketKey& b, Epoch through) {
   std::string merged;
   std::string state;
   for (const auto& [k, st] : newest) {
-    if (!st) continue;
+    if (!st) {
+      continue;
+    }
     state.assign(*st);
     segment::append(merged, k, &state);
   }
   p.delete_through.bind_text(1, b.first).bind(2, b.second).bind(3, to_db(through)).run();
   auto& epochs = p.rows[b];
   epochs.erase(epochs.begin(), std::upper_bound(epochs.begin(), epochs.end(), through));
-  if (merged.empty()) return;
+  if (merged.empty()) {
+    return;
+  }
   p.insert.bind_text(1, b.first)
       .bind(2, b.second)
       .bind(3, to_db(last))

@@ -55,7 +55,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (cmd == "init") {
-      if (argc != 4) return usage_error("init takes a directory and a partition count");
+      if (argc != 4) {
+        return usage_error("init takes a directory and a partition count");
+      }
       const std::string n = argv[3];
       if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos ||
           std::stoul(n) == 0) {
@@ -69,7 +71,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "info") {
-      if (argc != 3) return usage_error("info takes a directory");
+      if (argc != 3) {
+        return usage_error("info takes a directory");
+      }
       return info(argv[2]);
     }
     return usage_error(cmd.empty() ? "a command is needed"

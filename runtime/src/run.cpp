@@ -25,7 +25,9 @@ constexpr auto kInterruptCheck = std::chrono::milliseconds(50);
 // One past the last epoch this worker's inputs used (at least the run's first epoch).
 Epoch end_frontier(const std::vector<std::unique_ptr<detail::Node>>& nodes, Epoch start) {
   Epoch end = start;
-  for (const auto& n : nodes) end = std::max(end, n->end_epoch());
+  for (const auto& n : nodes) {
+    end = std::max(end, n->end_epoch());
+  }
   return end;
 }
 
@@ -41,10 +43,14 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
   while (!shared.stopped()) {
     signal.clear();
     bool did = false;
-    for (auto& n : nodes) did = n->poll(ctx) || did;
+    for (auto& n : nodes) {
+      did = n->poll(ctx) || did;
+    }
 
     Epoch completed = kEpochDone;
-    for (auto& n : nodes) completed = std::min(completed, n->completed());
+    for (auto& n : nodes) {
+      completed = std::min(completed, n->completed());
+    }
     if (completed != published) {
       published = completed;
       shared.publish_completed(ctx.index(), completed);
@@ -52,7 +58,9 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
     const bool finished =
         std::all_of(nodes.begin(), nodes.end(), [](auto& n) { return n->finished(); });
     if (writer == nullptr) {
-      if (finished) break;
+      if (finished) {
+        break;
+      }
     } else {
       if (finished && !ended) {
         ended = end_frontier(nodes, ctx.start_epoch());
@@ -64,22 +72,32 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
       const Epoch committed = writer->committed();
       if (committed > heard) {
         heard = committed;
-        for (auto& n : nodes) n->on_committed(committed - 1);
+        for (auto& n : nodes) {
+          n->on_committed(committed - 1);
+        }
       }
       // a finished worker stays until its last epoch is committed, so sinks hear of it
-      if (ended && committed >= *ended) break;
+      if (ended && committed >= *ended) {
+        break;
+      }
     }
-    if (did) continue;
+    if (did) {
+      continue;
+    }
 
     std::optional<Instant> at;
     for (auto& n : nodes) {
       auto w = n->wake_at();
-      if (w && (!at || *w < *at)) at = w;
+      if (w && (!at || *w < *at)) {
+        at = w;
+      }
     }
     std::optional<Duration> wait;
     if (at) {
       wait = clock().idle_until(*at);
-      if (*wait <= Duration::zero()) continue;
+      if (*wait <= Duration::zero()) {
+        continue;
+      }
     }
     signal.wait_for(wait);
   }
@@ -102,7 +120,9 @@ void worker_main(detail::RunShared& shared, const Dataflow& flow, std::size_t in
     }
   };
   guard([&] {
-    for (const auto& step : flow.steps()) step.factory(graph);
+    for (const auto& step : flow.steps()) {
+      step.factory(graph);
+    }
     loop(graph, ctx);
   });
   for (auto& n : graph.nodes()) {
@@ -116,7 +136,9 @@ void interrupt() noexcept { g_interrupted.store(true, std::memory_order_relaxed)
 
 RunOutcome run(const Dataflow& flow, const RunConfig& config) {
   flow.validate();
-  if (config.workers == 0) throw std::invalid_argument("the worker count must be at least 1");
+  if (config.workers == 0) {
+    throw std::invalid_argument("the worker count must be at least 1");
+  }
   if (config.epoch_interval < Duration::zero()) {
     throw std::invalid_argument("the epoch interval must not be negative");
   }
@@ -167,16 +189,22 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
       }
     }
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) {
+    t.join();
+  }
   if (store) {
     // the writer stops before `shared` (which its wake-up refers to) goes away
     try {
       store->finish();
     } catch (...) {
-      if (!shared.error()) throw;
+      if (!shared.error()) {
+        throw;
+      }
     }
   }
-  if (auto e = shared.error()) std::rethrow_exception(e);
+  if (auto e = shared.error()) {
+    std::rethrow_exception(e);
+  }
   return shared.stopped() ? RunOutcome::aborted : RunOutcome::completed;
 }
 

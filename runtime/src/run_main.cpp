@@ -65,7 +65,9 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
     auto value = [&](std::string_view flag) -> std::string_view {
-      if (i + 1 >= argc) throw std::invalid_argument(fmt::format("{} needs a value", flag));
+      if (i + 1 >= argc) {
+        throw std::invalid_argument(fmt::format("{} needs a value", flag));
+      }
       return argv[++i];
     };
     // "--flag=value" is the same as "--flag value"
@@ -85,14 +87,18 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
       args.config.workers = parse_count(a, arg(a));
     } else if (a == "-r" || a == "--recovery-directory") {
       std::string_view dir = arg(a);
-      if (dir.empty()) throw std::invalid_argument(fmt::format("{} needs a directory", a));
+      if (dir.empty()) {
+        throw std::invalid_argument(fmt::format("{} needs a directory", a));
+      }
       args.config.recovery_directory = std::string(dir);
     } else if (a == "-s" || a == "--snapshot-interval") {
       args.config.epoch_interval = parse_seconds(a, arg(a));
     } else if (a == "-b" || a == "--backup-interval") {
       args.config.backup_interval = parse_seconds(a, arg(a));
     } else if (a == "--") {
-      for (++i; i < argc; ++i) args.positional.emplace_back(argv[i]);
+      for (++i; i < argc; ++i) {
+        args.positional.emplace_back(argv[i]);
+      }
     } else if (a.size() > 1 && a[0] == '-') {
       throw std::invalid_argument(fmt::format("unknown flag '{}'; see --help", a));
     } else {

@@ -37,7 +37,9 @@ class KillableFileSink final : public weir::FixedPartitionedSink<std::string, st
     void write_batch(std::vector<std::string>&& items) override { file.write_lines(items); }
     std::uint64_t snapshot() override {
       const std::uint64_t n = file.sync();
-      if (++snapshots == kill_at) std::raise(SIGKILL);
+      if (++snapshots == kill_at) {
+        std::raise(SIGKILL);
+      }
       return n;
     }
     void close() override { file.close(); }
@@ -62,14 +64,18 @@ class AppendSink final : public weir::DynamicSink<std::string> {
   struct Part final : weir::StatelessSinkPartition<std::string> {
     explicit Part(const std::string& path)
         : fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) {
-      if (fd < 0) throw std::runtime_error("cannot open " + path);
+      if (fd < 0) {
+        throw std::runtime_error("cannot open " + path);
+      }
     }
     ~Part() override { ::close(fd); }
     Part(const Part&) = delete;
     Part& operator=(const Part&) = delete;
     void write_batch(std::vector<std::string>&& items) override {
       std::string buf;
-      for (auto& s : items) buf.append(s).push_back('\n');
+      for (auto& s : items) {
+        buf.append(s).push_back('\n');
+      }
       if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) {
         throw std::runtime_error("short write");
       }

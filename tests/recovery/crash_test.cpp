@@ -28,7 +28,9 @@ constexpr int kBatch = 50;  // crash_flow's FileSource batch: one epoch with -s 
 std::vector<std::string> read_lines(const std::filesystem::path& p) {
   std::ifstream in(p);
   std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
+  for (std::string l; std::getline(in, l);) {
+    out.push_back(l);
+  }
   return out;
 }
 
@@ -42,8 +44,9 @@ pid_t start(const TempDir& dir, int kill_at_snapshot) {
   std::fflush(nullptr);  // the child must not write this process's buffered output again
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (kill_at_snapshot > 0)
+    if (kill_at_snapshot > 0) {
       ::setenv("WEIR_KILL_AT_SNAPSHOT", std::to_string(kill_at_snapshot).c_str(), 1);
+    }
     std::freopen("/dev/null", "w", stdout);
     std::freopen("/dev/null", "w", stderr);
     ::execl(bin.c_str(), bin.c_str(), "-w", "2", "-s", "0", "-r", store.c_str(), in.c_str(),
@@ -91,7 +94,9 @@ TEST_CASE(
     const pid_t pid = start(dir, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) break;  // it finished before the kill
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      break;  // it finished before the kill
+    }
     ::kill(pid, SIGKILL);
     status = wait_status(pid);
     REQUIRE(WIFSIGNALED(status));
@@ -129,7 +134,9 @@ TEST_CASE(
   std::multiset<std::string> got(loose.begin(), loose.end());
   std::size_t missing = 0;
   for (const auto& l : expected) {
-    if (got.count(l) == 0) ++missing;
+    if (got.count(l) == 0) {
+      ++missing;
+    }
   }
   CHECK(missing == 0);
   CHECK(loose.size() >= expected.size());

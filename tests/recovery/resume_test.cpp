@@ -81,7 +81,9 @@ TEST_CASE("a run that reached the end of its input continues after its last item
 
 TEST_CASE("garbage collection keeps continuation intact - with a backup interval or without") {
   std::vector<Source::Entry> entries;
-  for (int i = 1; i <= 8; ++i) entries.emplace_back(KV{"a", i});  // 8 epochs of a
+  for (int i = 1; i <= 8; ++i) {
+    entries.emplace_back(KV{"a", i});  // 8 epochs of a
+  }
   entries.emplace_back(KV{"b", 5});
   entries.emplace_back(Eof{});
   entries.emplace_back(KV{"a", 3});
@@ -129,7 +131,9 @@ TEST_CASE("a run resumes with another worker count - keyed state goes to the new
   run_sum(dir, src, {.workers = 5, .epoch_interval = weir::Duration::zero()});
   auto last = run_sum(dir, src, {.workers = 1, .epoch_interval = weir::Duration::zero()});
   std::map<std::string, int> final_sums;
-  for (const auto& [k, v] : last) final_sums[k] = v;  // the last sum of each key
+  for (const auto& [k, v] : last) {
+    final_sums[k] = v;  // the last sum of each key
+  }
   CHECK(final_sums == expected);
   CHECK(last.size() == 40);
 }

@@ -38,7 +38,9 @@ std::string message_of_open(const fs::path& dir) {
 TEST_CASE("a fresh store starts execution 0 at epoch 1 with nothing to load") {
   TempDir dir;
   weir::recovery::init_store(dir.path(), 3);
-  for (int i = 0; i < 3; ++i) CHECK(fs::exists(dir / ("part-" + std::to_string(i) + ".sqlite3")));
+  for (int i = 0; i < 3; ++i) {
+    CHECK(fs::exists(dir / ("part-" + std::to_string(i) + ".sqlite3")));
+  }
   auto store = RecoveryStore::open(dir.path());
   CHECK(store->partition_count() == 3);
   CHECK(store->next_execution() == 0);

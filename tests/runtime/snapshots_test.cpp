@@ -25,7 +25,9 @@ class Collect final : public weir::recovery::SnapshotWriter {
     std::lock_guard lock(mutex_);
     std::vector<StateChange> out;
     for (const auto& c : all_) {
-      if (c.step_id == step_id) out.push_back(c);
+      if (c.step_id == step_id) {
+        out.push_back(c);
+      }
     }
     return out;
   }
