@@ -153,7 +153,7 @@ struct RecoveryStore::Impl {
   };
   struct Message {
     std::size_t worker;
-    std::vector<StateChange> changes;
+    StateChanges changes;
     bool is_progress;
     Epoch frontier;
     bool ended;
@@ -192,7 +192,7 @@ struct RecoveryStore::Impl {
 
   void run_writer();
   void write_round(std::vector<Message>& round);
-  void segment_changes(const std::vector<StateChange>& changes);
+  void segment_changes(const StateChanges& changes);
   void collect_garbage(Epoch through);
   void compact(Part& p, const BucketKey& b, Epoch through);
 };
@@ -388,7 +388,7 @@ ResumeState RecoveryStore::load() const {
       auto& into = out.states[step];
       try {
         if (segs.size() == 1) {  // a compacted bucket: every key once
-          segment::for_each(segs[0], [&](std::string_view k, const std::string_view* st) {
+          entries::for_each(segs[0], [&](std::string_view k, const std::string_view* st) {
             if (st != nullptr) {
               into.emplace_back(std::string(k), std::string(*st));
             }
@@ -396,7 +396,7 @@ ResumeState RecoveryStore::load() const {
         } else {
           std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
           for (const auto& seg : segs) {
-            segment::for_each(seg, [&](std::string_view k, const std::string_view* st) {
+            entries::for_each(seg, [&](std::string_view k, const std::string_view* st) {
               newest[k] = st != nullptr ? std::optional(*st) : std::nullopt;
             });
           }
@@ -469,7 +469,7 @@ void RecoveryStore::finish() {
   }
 }
 
-void RecoveryStore::write(std::size_t worker, std::vector<StateChange>&& changes) {
+void RecoveryStore::write(std::size_t worker, StateChanges&& changes) {
   if (changes.empty()) {
     return;
   }
@@ -483,7 +483,7 @@ void RecoveryStore::write(std::size_t worker, std::vector<StateChange>&& changes
 void RecoveryStore::progress(std::size_t worker, Epoch frontier, bool ended) {
   {
     std::lock_guard lock(impl_->mutex);
-    impl_->queue.push_back({worker, {}, true, frontier, ended});
+    impl_->queue.push_back({worker, StateChanges({}, 0), true, frontier, ended});
   }
   impl_->cv.notify_one();
 }
@@ -505,7 +505,7 @@ std::size_t RecoveryStore::stored_snapshots() const {
   for (auto& p : impl_->parts) {
     sqlite::Stmt q(*p.db, "SELECT segment FROM snaps");
     while (q.step()) {
-      segment::for_each(q.bytes(0), [&](std::string_view, const std::string_view*) { ++n; });
+      entries::for_each(q.bytes(0), [&](std::string_view, const std::string_view*) { ++n; });
     }
   }
   return n;
@@ -541,27 +541,20 @@ void RecoveryStore::Impl::run_writer() {
   }
 }
 
-// Packs changes into one segment per (step, bucket, epoch) in `routed`.
-void RecoveryStore::Impl::segment_changes(const std::vector<StateChange>& changes) {
-  std::size_t i = 0;
-  while (i < changes.size()) {
-    // a run of changes of one step and epoch (what one step hands over at an epoch's end)
-    const std::string& step = changes[i].step_id;
-    const Epoch epoch = changes[i].epoch;
-    for (; i < changes.size() && changes[i].epoch == epoch && changes[i].step_id == step; ++i) {
-      const StateChange& c = changes[i];
-      const std::uint32_t b = segment::bucket_of(step, c.state_key, kBuckets);
-      if (scratch[b].empty()) {
-        touched.push_back(b);
-      }
-      segment::append(scratch[b], c.state_key, c.state ? &*c.state : nullptr);
-    }
-    for (std::uint32_t b : touched) {
-      routed[b % parts.size()].push_back({step, b, epoch, std::move(scratch[b])});
-      scratch[b].clear();
-    }
-    touched.clear();
+// Packs one step's changes of one epoch into one segment per bucket, in `routed`.
+void RecoveryStore::Impl::segment_changes(const StateChanges& changes) {
+  if (changes.empty()) return;
+  const std::string& step = changes.step_id();
+  changes.for_each([&](std::string_view key, const std::string_view* state) {
+    const std::uint32_t b = segment::bucket_of(step, key, kBuckets);
+    if (scratch[b].empty()) touched.push_back(b);
+    entries::append(scratch[b], key, state);
+  });
+  for (std::uint32_t b : touched) {
+    routed[b % parts.size()].push_back({step, b, changes.epoch(), std::move(scratch[b])});
+    scratch[b].clear();
   }
+  touched.clear();
 }
 
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
@@ -697,18 +690,15 @@ void RecoveryStore::Impl::compact(Part& p, const BucketKey& b, Epoch through) {
   p.read_through.reset();
   std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
   for (const auto& seg : segs) {
-    segment::for_each(seg, [&](std::string_view k, const std::string_view* st) {
+    entries::for_each(seg, [&](std::string_view k, const std::string_view* st) {
       newest[k] = st != nullptr ? std::optional(*st) : std::nullopt;
     });
   }
   std::string merged;
-  std::string state;
   for (const auto& [k, st] : newest) {
-    if (!st) {
-      continue;
+    if (st) {
+      entries::append(merged, k, &*st);
     }
-    state.assign(*st);
-    segment::append(merged, k, &state);
   }
   p.delete_through.bind_text(1, b.first).bind(2, b.second).bind(3, to_db(through)).run();
   auto& epochs = p.rows[b];

@@ -12,17 +12,25 @@ namespace fs = std::filesystem;
 using weir::recovery::RecoveryError;
 using weir::recovery::RecoveryStore;
 using weir::recovery::ResumeState;
-using weir::recovery::StateChange;
+using weir::recovery::StateChanges;
 using weir_test::TempDir;
 using States = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
-StateChange put(const std::string& key, weir::Epoch e, const std::string& state) {
-  return {"flow.sum", key, e, state};
-}
-StateChange drop(const std::string& key, weir::Epoch e) {
-  return {"flow.sum", key, e, std::nullopt};
+using Entry = std::pair<std::string, std::optional<std::string>>;
+
+/// Step flow.sum's changes in epoch e: each key's state, or its discard (none).
+StateChanges at(weir::Epoch e, const std::vector<Entry>& entries) {
+  StateChanges c("flow.sum", e);
+  for (const auto& [key, state] : entries) {
+    if (state) {
+      c.put(key, *state);
+    } else {
+      c.discard(key);
+    }
+  }
+  return c;
 }
 
 States sorted_states(const ResumeState& r, const std::string& step) {
@@ -55,14 +63,14 @@ TEST_CASE("resume is at the lowest worker frontier and loads each key's newest s
   {
     auto store = RecoveryStore::open(dir.path());
     store->begin(2);
-    store->write(0, {put("a", 1, "a1"), put("b", 1, "b1")});
-    store->write(1, {put("c", 1, "c1")});
+    store->write(0, at(1, {{"a", "a1"}, {"b", "b1"}}));
+    store->write(1, at(1, {{"c", "c1"}}));
     store->progress(0, 2, false);
     store->progress(1, 2, false);
-    store->write(0, {put("a", 2, "a2"), drop("b", 2)});
-    store->write(1, {put("c", 2, "c2")});
+    store->write(0, at(2, {{"a", "a2"}, {"b", std::nullopt}}));
+    store->write(1, at(2, {{"c", "c2"}}));
     store->progress(0, 3, false);  // worker 1 never completes epoch 2
-    store->write(0, {put("a", 3, "a3")});
+    store->write(0, at(3, {{"a", "a3"}}));
     store->finish();
     CHECK(store->committed() == 2);
   }
@@ -77,7 +85,7 @@ TEST_CASE("resume is at the lowest worker frontier and loads each key's newest s
 
   // the next execution forgets what the crashed one wrote for epochs it never completed
   store->begin(1);
-  store->write(0, {put("c", 2, "c2'")});
+  store->write(0, at(2, {{"c", "c2'"}}));
   store->progress(0, 4, false);
   store->finish();
   auto again = RecoveryStore::open(dir.path());
@@ -91,9 +99,9 @@ TEST_CASE("a run that ended on every worker resumes after the last epoch any of 
   {
     auto store = RecoveryStore::open(dir.path());
     store->begin(2);
-    store->write(0, {put("a", 1, "a1")});
+    store->write(0, at(1, {{"a", "a1"}}));
     store->progress(0, 2, true);  // worker 0 ended after epoch 1: it holds nothing back
-    store->write(1, {put("b", 4, "b4")});
+    store->write(1, at(4, {{"b", "b4"}}));
     store->progress(1, 5, false);
     store->finish();
   }
@@ -119,7 +127,7 @@ TEST_CASE("superseded snapshots are collected once the backup interval has passe
     store->begin(1);
     const weir::Epoch start = store->resume_epoch();
     for (weir::Epoch e = start; e < start + 4; ++e) {
-      store->write(0, {put("a", e, "a"), put("b", e, "b")});
+      store->write(0, at(e, {{"a", "a"}, {"b", "b"}}));
       store->progress(0, e + 1, false);
     }
     store->finish();
@@ -195,7 +203,7 @@ TEST_CASE("partitions restored from different points in time are refused") {
     store->begin(2);
     const weir::Epoch start = store->resume_epoch();
     for (weir::Epoch e = start; e < start + n; ++e) {
-      store->write(0, {put("a", e, "a")});
+      store->write(0, at(e, {{"a", "a"}}));
       store->progress(0, e + 1, false);
       store->progress(1, e + 1, false);
     }

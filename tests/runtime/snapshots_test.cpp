@@ -7,50 +7,42 @@
 
 #include "support.hpp"
 
-using weir::recovery::StateChange;
 using KV = std::pair<std::string, int>;
 
 namespace {
 
+// (epoch, key, state or nullopt for a discard), decoded
+using Change = std::tuple<weir::Epoch, std::string, std::optional<int>>;
+
 class Collect final : public weir::recovery::SnapshotWriter {
  public:
-  void write(std::size_t /*worker*/, std::vector<StateChange>&& changes) override {
+  void write(std::size_t /*worker*/, weir::recovery::StateChanges&& changes) override {
     std::lock_guard lock(mutex_);
-    for (auto& c : changes) {
-      all_.push_back(std::move(c));
-    }
+    all_.push_back(std::move(changes));
   }
-  /// The changes step `step_id` wrote.
-  std::vector<StateChange> of(const std::string& step_id) {
+  /// What step `step_id` wrote (an int state per string key), decoded.
+  std::vector<Change> of(const std::string& step_id) {
     std::lock_guard lock(mutex_);
-    std::vector<StateChange> out;
-    for (const auto& c : all_) {
-      if (c.step_id == step_id) {
-        out.push_back(c);
+    std::vector<Change> out;
+    for (const auto& changes : all_) {
+      if (changes.step_id() != step_id) {
+        continue;
       }
+      changes.for_each([&](std::string_view key, const std::string_view* state) {
+        std::optional<int> s;
+        if (state != nullptr) {
+          s = weir::recovery::decode<int>(*state);
+        }
+        out.emplace_back(changes.epoch(), weir::recovery::decode<std::string>(key), s);
+      });
     }
     return out;
   }
 
  private:
   std::mutex mutex_;
-  std::vector<StateChange> all_;
+  std::vector<weir::recovery::StateChanges> all_;
 };
-
-// (epoch, key, state or nullopt for a discard), decoded
-using Change = std::tuple<weir::Epoch, std::string, std::optional<int>>;
-
-std::vector<Change> decoded(const std::vector<StateChange>& changes) {
-  std::vector<Change> out;
-  for (const auto& c : changes) {
-    std::optional<int> state;
-    if (c.state) {
-      state = weir::recovery::decode<int>(*c.state);
-    }
-    out.emplace_back(c.epoch, weir::recovery::decode<std::string>(c.state_key), state);
-  }
-  return out;
-}
 
 // A running sum per key; a negative value discards the key.
 auto running_sum = [](std::optional<int>& st, int v) {
@@ -79,15 +71,14 @@ TEST_CASE("each epoch snapshots exactly the keys it touched - discards included"
     auto collect = std::make_shared<Collect>();
     weir::run(flow,
               {.workers = workers, .epoch_interval = weir::Duration::zero(), .snapshots = collect});
-    auto changes = collect->of("snap.sum");
     // per epoch, keys ascending on each worker; across workers sort to compare
-    CHECK(weir_test::sorted(decoded(changes)) == std::vector<Change>{{1, "a", 1},
-                                                                     {1, "b", 2},
-                                                                     {2, "a", 4},
-                                                                     {2, "b", std::nullopt},
-                                                                     {3, "c", 6},
-                                                                     {4, "b", std::nullopt},
-                                                                     {5, "b", 6}});
+    CHECK(weir_test::sorted(collect->of("snap.sum")) == std::vector<Change>{{1, "a", 1},
+                                                                            {1, "b", 2},
+                                                                            {2, "a", 4},
+                                                                            {2, "b", std::nullopt},
+                                                                            {3, "c", 6},
+                                                                            {4, "b", std::nullopt},
+                                                                            {5, "b", 6}});
   }
 }
 

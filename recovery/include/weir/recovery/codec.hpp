@@ -172,26 +172,30 @@ class BytesSource final : public std::streambuf {
 
 }  // namespace detail
 
-/// The snapshot bytes of `value`: arithmetic and enum values as their bytes, strings as their
-/// characters, everything else as a Boost binary archive.
+/// Replaces `out` with the snapshot bytes of `value` (reusing its capacity): arithmetic and
+/// enum values as their bytes, strings as their characters, everything else as a Boost
+/// binary archive.
 template <class T>
-std::string encode(const T& value) {
+void encode_into(std::string& out, const T& value) {
   if constexpr (detail::kRawCodec<T>) {
-    std::string out(sizeof(T), '\0');
-    std::memcpy(out.data(), &value, sizeof(T));
-    return out;
+    out.assign(reinterpret_cast<const char*>(&value), sizeof(T));  // NOLINT: bytes of a number
   } else if constexpr (std::is_same_v<T, std::string>) {
-    return value;
+    out.assign(value);
   } else {
-    std::string out;
+    out.clear();
     detail::StringSink sink(out);
     std::ostream os(&sink);
-    {
-      boost::archive::binary_oarchive ar(os, kArchiveFlags);
-      ar << value;
-    }
-    return out;
+    boost::archive::binary_oarchive ar(os, kArchiveFlags);
+    ar << value;
   }
+}
+
+/// The snapshot bytes of `value` (see encode_into).
+template <class T>
+std::string encode(const T& value) {
+  std::string out;
+  encode_into(out, value);
+  return out;
 }
 
 /// Throws boost::archive::archive_exception (or std::exception) if the bytes do not decode.

@@ -3,9 +3,9 @@
 //
 // State changes: when one of a step's epochs closes, for every key whose state was touched in
 // that epoch (a value arrived, a timer fired, the input ended), the key's state encoded with
-// the snapshot codec, or the fact that it was discarded. Keys not touched in the epoch are not
-// written again. Source partitions and fixed sink partitions write theirs the same way, keyed
-// by their partition name.
+// the snapshot codec, or the fact that it was discarded (StateChanges, one per step and
+// epoch). Keys not touched in the epoch are not written again. Source partitions and fixed
+// sink partitions write theirs the same way, keyed by their partition name.
 //
 // Progress: each worker reports the epoch below which it has handed over every change
 // (progress); an epoch is committed once every worker's report has passed it and everything
@@ -17,7 +17,9 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,12 +27,98 @@ namespace weir::recovery {
 
 using Epoch = std::uint64_t;
 
-struct StateChange {
-  std::string step_id;               // fully qualified step id
-  std::string state_key;             // the key, encoded with the snapshot codec
-  Epoch epoch;                       // the epoch whose end this state is as of
-  std::optional<std::string> state;  // the encoded state; nullopt: the key was discarded
-  bool operator==(const StateChange&) const = default;
+/// The entry format of packed state changes (and of the store's segments): per key
+///   u32 key length, key bytes, u8 kind (1 state, 0 discard), [u32 state length, state bytes]
+/// with lengths little-endian.
+namespace entries {
+
+inline void put_u32(std::string& out, std::size_t n) {
+  if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
+  const auto v = static_cast<std::uint32_t>(n);
+  const char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
+                     static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
+  out.append(b, 4);
+}
+
+/// Appends one entry; `state` null records a discard.
+inline void append(std::string& out, std::string_view key, const std::string_view* state) {
+  put_u32(out, key.size());
+  out.append(key);
+  out.push_back(state != nullptr ? '\1' : '\0');
+  if (state != nullptr) {
+    put_u32(out, state->size());
+    out.append(*state);
+  }
+}
+
+/// Calls f(key, state or null for a discard) for each entry; throws on malformed bytes.
+template <class F>
+void for_each(std::string_view bytes, F&& f) {
+  std::size_t at = 0;
+  auto take = [&](std::size_t n) {
+    if (bytes.size() - at < n) throw std::runtime_error("snapshot entries are truncated");
+    const std::string_view v = bytes.substr(at, n);
+    at += n;
+    return v;
+  };
+  auto u32 = [&] {
+    const std::string_view b = take(4);
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) {
+      v = (v << 8) | static_cast<unsigned char>(b[static_cast<std::size_t>(i)]);
+    }
+    return static_cast<std::size_t>(v);
+  };
+  while (at < bytes.size()) {
+    const std::string_view key = take(u32());
+    const char kind = take(1)[0];
+    if (kind == '\1') {
+      const std::string_view state = take(u32());
+      f(key, &state);
+    } else if (kind == '\0') {
+      f(key, static_cast<const std::string_view*>(nullptr));
+    } else {
+      throw std::runtime_error("snapshot entries hold an unknown entry kind");
+    }
+  }
+}
+
+}  // namespace entries
+
+/// What one step hands the store when one of its epochs closes: for every key whose state
+/// was touched in that epoch, its state encoded with the snapshot codec, or its discard,
+/// packed into one buffer (no allocation per key).
+class StateChanges {
+ public:
+  StateChanges(std::string step_id, Epoch epoch) : step_id_(std::move(step_id)), epoch_(epoch) {}
+
+  void put(std::string_view key, std::string_view state) {
+    entries::append(bytes_, key, &state);
+    ++size_;
+  }
+  void discard(std::string_view key) {
+    entries::append(bytes_, key, nullptr);
+    ++size_;
+  }
+
+  [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }
+  [[nodiscard]] Epoch epoch() const noexcept { return epoch_; }
+  /// Entries (keys) held.
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  /// The entries, in the entries:: format.
+  [[nodiscard]] const std::string& bytes() const noexcept { return bytes_; }
+  /// f(key, state or null for a discard), in the order put.
+  template <class F>
+  void for_each(F&& f) const {
+    entries::for_each(bytes_, std::forward<F>(f));
+  }
+
+ private:
+  std::string step_id_;
+  Epoch epoch_;
+  std::string bytes_;
+  std::size_t size_ = 0;
 };
 
 /// Receives every worker's state changes and progress. Called from each worker's own thread,
@@ -42,7 +130,7 @@ class SnapshotWriter {
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
   virtual ~SnapshotWriter() = default;
 
-  virtual void write(std::size_t worker, std::vector<StateChange>&& changes) = 0;
+  virtual void write(std::size_t worker, StateChanges&& changes) = 0;
 
   /// Every change `worker` makes for an epoch below `frontier` has been written. `ended`:
   /// the worker has finished, `frontier` being one past the last epoch it used.

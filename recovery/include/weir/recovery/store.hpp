@@ -96,7 +96,7 @@ class RecoveryStore final : public SnapshotWriter {
   /// write failed. Called by the run as it ends; the destructor calls it too.
   void finish();
 
-  void write(std::size_t worker, std::vector<StateChange>&& changes) override;
+  void write(std::size_t worker, StateChanges&& changes) override;
   void progress(std::size_t worker, Epoch frontier, bool ended) override;
   [[nodiscard]] Epoch committed() const override;
   void on_commit(std::function<void()> wake) override;

@@ -174,13 +174,13 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   void snapshot_epoch() {
     recovery::SnapshotWriter* w = ctx_.snapshots();
     if (w == nullptr) return;
-    std::vector<recovery::StateChange> changes;
+    recovery::StateChanges changes(step_id(), open_);
     for (std::size_t i = 0; i < built_.size(); ++i) {
       if (!written_[i]) continue;
       written_[i] = false;
       std::string state = guarded(ctx_, step_id(), parts_[i], "snapshot",
                                   [&] { return recovery::encode(built_[i]->snapshot()); });
-      changes.push_back({step_id(), recovery::encode(parts_[i]), open_, std::move(state)});
+      changes.put(recovery::encode(parts_[i]), state);
     }
     w->write(ctx_.index(), std::move(changes));
   }

@@ -158,11 +158,11 @@ class SourceNode final : public Node {
   void write_snapshots(Slot* one = nullptr) {
     recovery::SnapshotWriter* w = ctx_.snapshots();
     if (w == nullptr) return;
-    std::vector<recovery::StateChange> changes;
+    recovery::StateChanges changes(step_id(), epoch_);
     auto add = [&](Slot& s) {
       if (!s.part || !s.snapshot) return;
       auto [key, state] = guarded(ctx_, step_id(), s.name, "snapshot", s.snapshot);
-      changes.push_back({step_id(), std::move(key), epoch_, std::move(state)});
+      changes.put(key, state);
     };
     if (one != nullptr) {
       add(*one);

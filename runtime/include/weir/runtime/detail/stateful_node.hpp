@@ -246,17 +246,22 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // most keys were touched, one pass over the table beats a look-up per key.
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
-    std::vector<recovery::StateChange> changes;
-    changes.reserve(touched_.size());
-    auto put = [&](const K& key, std::optional<std::string> state) {
-      changes.push_back({step_id(), recovery::encode(key), open_, std::move(state)});
+    recovery::StateChanges changes(step_id(), open_);
+    auto put = [&](const K& key, const Logic* logic) {
+      recovery::encode_into(key_bytes_, key);
+      if (logic == nullptr) {
+        changes.discard(key_bytes_);
+        return;
+      }
+      recovery::encode_into(state_bytes_, logic->snapshot());
+      changes.put(key_bytes_, state_bytes_);
     };
     guarded(ctx_, step_id(), std::nullopt, "snapshot", [&] {
       if (touched_.size() * 4 >= state_.size()) {
         for (std::size_t at = 0; at < state_.size(); ++at) {
           const auto& entry = state_[at];
           if (entry.value.touched == open_) {
-            put(entry.key, recovery::encode(entry.value.logic.snapshot()));
+            put(entry.key, &entry.value.logic);
           }
         }
       } else {
@@ -266,14 +271,14 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           auto& entry = state_[at];
           if (entry.value.touched != open_) continue;  // written already
           entry.value.touched = 0;
-          put(entry.key, recovery::encode(entry.value.logic.snapshot()));
+          put(entry.key, &entry.value.logic);
         }
       }
       // keys discarded in the epoch and not re-created
       std::sort(discarded_.begin(), discarded_.end());
       discarded_.erase(std::unique(discarded_.begin(), discarded_.end()), discarded_.end());
       for (const K& key : discarded_) {
-        if (state_.find(key) == Table::npos) put(key, std::nullopt);
+        if (state_.find(key) == Table::npos) put(key, nullptr);
       }
     });
     touched_.clear();
@@ -319,8 +324,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   Epoch open_ = ctx_.start_epoch();
   recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
   std::vector<K> discarded_;  // keys discarded in epoch open_ (when snapshotting)
-  std::vector<K> touched_;    // keys touched in epoch open_ (a key discarded and re-created
-                              // in one epoch appears twice)
+  std::string key_bytes_;     // scratch for encoding snapshots
+  std::string state_bytes_;
+  std::vector<K> touched_;  // keys touched in epoch open_ (a key discarded and re-created
+                            // in one epoch appears twice)
   ExchangeInput<Item> input_;
   ExchangeSender<Item, KeySplit<K, V>> sender_;
 };
