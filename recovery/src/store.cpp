@@ -293,7 +293,8 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
 
   // Executions and frontiers, from every partition.
   std::map<std::uint64_t, ExecutionInfo> exs;
-  std::map<std::pair<std::uint64_t, std::size_t>, Epoch> fronts;
+  // (execution, worker) -> the lowest frontier any partition records, and how many do
+  std::map<std::pair<std::uint64_t, std::size_t>, std::pair<Epoch, std::size_t>> fronts;
   std::vector<std::pair<std::string, Epoch>> commits;
   for (Found& f : found) {
     sqlite::Stmt qe(*f.db, "SELECT ex_num, worker_count, resume_epoch FROM exs");
@@ -304,8 +305,11 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
     }
     sqlite::Stmt qf(*f.db, "SELECT ex_num, worker_index, worker_frontier FROM fronts");
     while (qf.step()) {
-      fronts[{static_cast<std::uint64_t>(qf.int64(0)), static_cast<std::size_t>(qf.int64(1))}] =
-          static_cast<Epoch>(qf.int64(2));
+      auto [it, fresh] = fronts.try_emplace(
+          {static_cast<std::uint64_t>(qf.int64(0)), static_cast<std::size_t>(qf.int64(1))},
+          static_cast<Epoch>(qf.int64(2)), 0);
+      it->second.first = std::min(it->second.first, static_cast<Epoch>(qf.int64(2)));
+      ++it->second.second;
     }
     sqlite::Stmt qc(*f.db, "SELECT commit_epoch FROM commits");
     while (qc.step()) {
@@ -316,8 +320,9 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
     ex.frontiers.resize(ex.workers);
     for (std::size_t w = 0; w < ex.workers; ++w) {
       auto it = fronts.find({n, w});
-      if (it != fronts.end()) {
-        ex.frontiers[w] = it->second;
+      // a partition without the row never committed it: the worker's frontier is unknown
+      if (it != fronts.end() && it->second.second == found.size()) {
+        ex.frontiers[w] = it->second.first;
       }
     }
     impl->executions.push_back(ex);
@@ -343,7 +348,9 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   for (Found& f : found) {
     Impl::Part p;
     p.db = std::move(f.db);
-    p.db->exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;");
+    p.db->exec(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = "
+        "16384; PRAGMA cache_size = -32768;");
     p.insert = sqlite::Stmt(*p.db,
                             "INSERT INTO snaps (step_id, bucket, snap_epoch, seq, segment) "
                             "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -558,7 +565,32 @@ void RecoveryStore::Impl::segment_changes(const StateChanges& changes) {
 }
 
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
-  // 1. every snapshot of the round, each partition in one synced transaction
+  // The frontiers the round reports (each message follows the changes it covers).
+  bool moved = false;
+  for (const Message& m : round) {
+    if (!m.is_progress) {
+      continue;
+    }
+    if (m.ended) {
+      ended_at[m.worker] = m.frontier;
+      frontiers[m.worker] = static_cast<Epoch>(kEndedFrontier);
+    } else {
+      frontiers[m.worker] = m.frontier;
+    }
+    moved = true;
+  }
+  const bool all_ended =
+      std::all_of(ended_at.begin(), ended_at.end(), [](Epoch e) { return e != 0; });
+  if (moved && all_ended) {
+    // a clean end: every worker resumes after the last epoch any of them used
+    const Epoch last = *std::max_element(ended_at.begin(), ended_at.end());
+    std::fill(frontiers.begin(), frontiers.end(), last);
+  }
+
+  // Each partition commits its share of the round's snapshots together with every worker's
+  // frontier as of the round's end, in one transaction: whatever a partition keeps after a
+  // crash (or a power loss, which may undo its last commits), its frontiers never cover a
+  // snapshot it lacks, and resuming takes the lowest frontier over all partitions.
   for (auto& r : routed) {
     r.clear();
   }
@@ -566,7 +598,7 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     segment_changes(m.changes);
   }
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (routed[i].empty()) {
+    if (routed[i].empty() && !moved) {
       continue;
     }
     Part& p = parts[i];
@@ -579,54 +611,22 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
           .bind_blob(5, r.segment)
           .run();
     }
+    if (moved) {
+      for (std::size_t w = 0; w < frontiers.size(); ++w) {
+        p.upsert_front.bind(1, static_cast<std::int64_t>(next_execution))
+            .bind(2, static_cast<std::int64_t>(w))
+            .bind(3, to_db(frontiers[w]))
+            .run();
+      }
+    }
     t.commit();
     for (Row& r : routed[i]) {
       auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
       epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
     }
   }
-
-  // 2. then the frontiers they make durable
-  std::set<std::size_t> moved;
-  for (const Message& m : round) {
-    if (!m.is_progress) {
-      continue;
-    }
-    if (m.ended) {
-      ended_at[m.worker] = m.frontier;
-      frontiers[m.worker] = static_cast<Epoch>(kEndedFrontier);
-    } else {
-      frontiers[m.worker] = m.frontier;
-    }
-    moved.insert(m.worker);
-  }
-  if (moved.empty()) {
+  if (!moved) {
     return;
-  }
-  const bool all_ended =
-      std::all_of(ended_at.begin(), ended_at.end(), [](Epoch e) { return e != 0; });
-  if (all_ended) {
-    // a clean end: every worker resumes after the last epoch any of them used
-    const Epoch last = *std::max_element(ended_at.begin(), ended_at.end());
-    std::fill(frontiers.begin(), frontiers.end(), last);
-    for (std::size_t w = 0; w < frontiers.size(); ++w) {
-      moved.insert(w);
-    }
-  }
-  std::map<std::size_t, std::vector<std::size_t>> by_part;
-  for (std::size_t w : moved) {
-    by_part[w % parts.size()].push_back(w);
-  }
-  for (auto& [i, workers] : by_part) {
-    Part& p = parts[i];
-    sqlite::Transaction t(*p.db);
-    for (std::size_t w : workers) {
-      p.upsert_front.bind(1, static_cast<std::int64_t>(next_execution))
-          .bind(2, static_cast<std::int64_t>(w))
-          .bind(3, to_db(frontiers[w]))
-          .run();
-    }
-    t.commit();
   }
 
   // 3. the epochs below every frontier are committed: the workers hear of it at once, then

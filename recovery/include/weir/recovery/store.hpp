@@ -6,7 +6,7 @@
 // the init that made it and the snapshot format; together they hold:
 //   executions  one row per run (execution number, worker count, first epoch)
 //   frontiers   per execution and worker: the epoch below which the worker's snapshots are
-//               durable (spread over partitions by worker index)
+//               written, in every partition (a worker's frontier is the lowest of them)
 //   snapshots   segments: per step, bucket (a hash of the key) and epoch, the encoded
 //               states of the keys that changed, or their discards; bucket b lives in
 //               partition b % N
@@ -21,12 +21,14 @@
 // from different points in time).
 //
 // Writing: a RecoveryStore is the run's SnapshotWriter. One writer thread takes what the
-// workers hand over, writes the snapshots of a round to every partition first and only then
-// the frontiers (each partition commit synced), so a frontier never covers a snapshot that
-// is not durable. When the lowest frontier advances, the epochs below it are committed; a
-// snapshot superseded by a newer one is deleted once that newer one has been committed for
-// the backup interval and its bucket has compact_after committed rows (they are compacted
-// into one); a run that ends leaves this to the next run.
+// workers hand over; each round, every partition commits its share of the snapshots and all
+// workers' frontiers in one transaction, so no partition's frontiers ever cover a snapshot
+// it lacks. Commits survive a process crash at any instant; they are not synced one by one
+// (WAL, synchronous=NORMAL), so a power loss may undo a partition's last commits, and the
+// store then resumes from an earlier, still consistent epoch. When the lowest frontier advances,
+// the epochs below it are committed; a snapshot superseded by a newer one is deleted once that
+// newer one has been committed for the backup interval and its bucket has compact_after committed
+// rows (they are compacted into one); a run that ends leaves this to the next run.
 
 #include <chrono>
 #include <cstddef>
