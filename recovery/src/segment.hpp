@@ -11,21 +11,34 @@
 
 namespace weir::recovery::segment {
 
-/// The bucket a key of a step falls in: FNV-1a over step id and key, stable forever.
-inline std::uint32_t bucket_of(std::string_view step_id, std::string_view key,
-                               std::uint32_t buckets) {
-  std::uint64_t h = 14695981039346656037ULL;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
+/// The buckets of one step's keys: FNV-1a over step id, a 0xFF separator and the key, stable
+/// forever (the step's part is hashed once).
+class Buckets {
+ public:
+  Buckets(std::string_view step_id, std::uint32_t buckets) : buckets_(buckets) {
+    mix(step_id);
+    h_ ^= 0xFF;
+    h_ *= kPrime;
+  }
+  [[nodiscard]] std::uint32_t of(std::string_view key) const {
+    std::uint64_t h = h_;
+    for (unsigned char c : key) {
       h ^= c;
-      h *= 1099511628211ULL;
+      h *= kPrime;
     }
-  };
-  mix(step_id);
-  h ^= 0xFF;
-  h *= 1099511628211ULL;
-  mix(key);
-  return static_cast<std::uint32_t>(h % buckets);
-}
+    return static_cast<std::uint32_t>(h % buckets_);
+  }
+
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ULL;
+  void mix(std::string_view s) {
+    for (unsigned char c : s) {
+      h_ ^= c;
+      h_ *= kPrime;
+    }
+  }
+  std::uint64_t h_ = 14695981039346656037ULL;
+  std::uint32_t buckets_;
+};
 
 }  // namespace weir::recovery::segment

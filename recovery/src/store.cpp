@@ -550,16 +550,24 @@ void RecoveryStore::Impl::run_writer() {
 
 // Packs one step's changes of one epoch into one segment per bucket, in `routed`.
 void RecoveryStore::Impl::segment_changes(const StateChanges& changes) {
-  if (changes.empty()) return;
+  if (changes.empty()) {
+    return;
+  }
   const std::string& step = changes.step_id();
+  const segment::Buckets buckets(step, kBuckets);
+  // an even share and a half again, so most buckets never grow while being filled
+  const std::size_t share = changes.bytes().size() / kBuckets;
   changes.for_each([&](std::string_view key, const std::string_view* state) {
-    const std::uint32_t b = segment::bucket_of(step, key, kBuckets);
-    if (scratch[b].empty()) touched.push_back(b);
+    const std::uint32_t b = buckets.of(key);
+    if (scratch[b].empty()) {
+      scratch[b].reserve(share + share / 2 + 64);
+      touched.push_back(b);
+    }
     entries::append(scratch[b], key, state);
   });
   for (std::uint32_t b : touched) {
     routed[b % parts.size()].push_back({step, b, changes.epoch(), std::move(scratch[b])});
-    scratch[b].clear();
+    scratch[b] = std::string();
   }
   touched.clear();
 }
