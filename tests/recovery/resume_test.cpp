@@ -172,3 +172,63 @@ TEST_CASE("a snapshot that does not decode names the step and the key") {
   // nothing was committed by the failed run: the store still resumes where it did
   CHECK(weir::recovery::RecoveryStore::open(dir.path())->resume_epoch() == 4);
 }
+
+namespace {
+
+// A two-phase sink: a partition holds what it was given until the store says the epoch is
+// committed, and only then publishes it; it also records which epochs it heard of.
+struct TwoPhase {
+  std::mutex mutex;
+  std::vector<KV> published;
+  std::vector<weir::Epoch> heard;
+  bool closed_after_last_commit = false;
+};
+
+class TwoPhaseSink final : public weir::DynamicSink<KV> {
+ public:
+  explicit TwoPhaseSink(std::shared_ptr<TwoPhase> s) : s_(std::move(s)) {}
+  std::unique_ptr<weir::StatelessSinkPartition<KV>> build(const std::string& /*step*/,
+                                                          std::size_t /*worker*/,
+                                                          std::size_t /*n*/) const override {
+    return std::make_unique<Part>(s_);
+  }
+
+ private:
+  struct Part final : weir::StatelessSinkPartition<KV> {
+    explicit Part(std::shared_ptr<TwoPhase> s) : s(std::move(s)) {}
+    void write_batch(std::vector<KV>&& items) override {
+      pending.insert(pending.end(), items.begin(), items.end());
+    }
+    void on_epoch_committed(weir::Epoch epoch) override {
+      std::lock_guard lock(s->mutex);
+      s->heard.push_back(epoch);
+      s->published.insert(s->published.end(), pending.begin(), pending.end());
+      pending.clear();
+    }
+    void close() override {
+      std::lock_guard lock(s->mutex);
+      s->closed_after_last_commit = pending.empty();
+    }
+    std::shared_ptr<TwoPhase> s;
+    std::vector<KV> pending;
+  };
+  std::shared_ptr<TwoPhase> s_;
+};
+
+}  // namespace
+
+TEST_CASE("sinks hear of every committed epoch - the last one before they are closed") {
+  TempDir dir;
+  weir::recovery::init_store(dir.path(), 2);
+  auto state = std::make_shared<TwoPhase>();
+  weir::Dataflow flow("rec");
+  auto s = weir::op::input("in", flow, Source({KV{"a", 1}, KV{"b", 2}, KV{"a", 3}}, 1));
+  auto sums = weir::op::stateful_map<int>("sum", s, running_sum);
+  weir::op::output("out", sums, TwoPhaseSink(state));
+  weir::run(flow, {.epoch_interval = 0s, .recovery_directory = dir.path()});
+  // epochs 1-3 carry an item each, epoch 4 the end of input; each is committed before the
+  // next starts, so the sink hears of them one by one
+  CHECK(state->heard == std::vector<weir::Epoch>{1, 2, 3, 4});
+  CHECK(state->published == std::vector<KV>{{"a", 1}, {"b", 2}, {"a", 4}});
+  CHECK(state->closed_after_last_commit);
+}
