@@ -24,6 +24,7 @@
 #include "weir/outputs/sink.hpp"
 #include "weir/recovery/codec.hpp"
 #include "weir/recovery/snapshot.hpp"
+#include "weir/runtime/detail/epoch_order.hpp"
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
@@ -111,32 +112,18 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
 
   void on_batch(Epoch e, std::vector<Item>&& items) override {
-    if (e > frontier_) {
-      later_[e].push_back(std::move(items));
-      return;
-    }
-    write(items);
+    order_.on_batch(e, std::move(items), [&](std::vector<Item>& b) { write(b); });
   }
 
-  // Mirrors StatefulNode::on_frontier: epoch open_ is being written; held batches are written
-  // epoch by epoch, each epoch's partitions snapshotted once it is complete.
   void on_frontier(Epoch f) override {
-    const bool done = f == kEpochDone;
-    while (!later_.empty() && later_.begin()->first <= f) {
-      auto node = later_.extract(later_.begin());
-      if (node.key() != open_) {
-        snapshot_epoch();
-        open_ = node.key();
-      }
-      for (auto& b : node.mapped()) write(b);
+    order_.on_frontier(
+        f, [&](std::vector<Item>& b) { write(b); }, [&] { snapshot_epoch(); }, [] {});
+    if (f == kEpochDone && ctx_.snapshots() == nullptr) {
+      close_all();
     }
-    frontier_ = f;
-    if (open_ < f) snapshot_epoch();
-    if (!done) open_ = f;
-    if (done && ctx_.snapshots() == nullptr) close_all();
   }
-  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
-  [[nodiscard]] Epoch completed() const override { return frontier_; }
+  [[nodiscard]] bool finished() const override { return order_.frontier() == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return order_.frontier(); }
   void on_committed(Epoch epoch) override {
     for (std::size_t i = 0; i < built_.size(); ++i) {
       if (!built_[i]) continue;
@@ -170,11 +157,11 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
     }
   }
 
-  // Writes the position of every partition written in epoch open_.
+  // Writes the position of every partition written in epoch order_.open().
   void snapshot_epoch() {
     recovery::SnapshotWriter* w = ctx_.snapshots();
     if (w == nullptr) return;
-    recovery::StateChanges changes(step_id(), open_);
+    recovery::StateChanges changes(step_id(), order_.open());
     for (std::size_t i = 0; i < built_.size(); ++i) {
       if (!written_[i]) continue;
       written_[i] = false;
@@ -199,10 +186,8 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   std::vector<std::size_t> owners_;
   std::vector<std::unique_ptr<StatefulSinkPartition<X, S>>> built_;
   std::vector<std::vector<X>> buckets_;
-  std::vector<bool> written_ = std::vector<bool>(parts_.size());  // in epoch open_
-  std::map<Epoch, std::vector<std::vector<Item>>> later_;
-  Epoch frontier_ = ctx_.start_epoch();
-  Epoch open_ = ctx_.start_epoch();
+  std::vector<bool> written_ = std::vector<bool>(parts_.size());  // in epoch order_.open()
+  EpochOrder<Item> order_{ctx_.start_epoch()};
   ExchangeInput<Item> input_;
   ExchangeSender<Item, Route> sender_;
 };

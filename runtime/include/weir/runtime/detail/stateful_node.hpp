@@ -30,6 +30,7 @@
 
 #include "weir/recovery/codec.hpp"
 #include "weir/recovery/snapshot.hpp"
+#include "weir/runtime/detail/epoch_order.hpp"
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
@@ -84,39 +85,25 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   [[nodiscard]] std::optional<Instant> wake_at() const override {
-    if (timers_.empty() || frontier_ == kEpochDone) return std::nullopt;
+    if (timers_.empty() || order_.frontier() == kEpochDone) return std::nullopt;
     return timers_.top_time();
   }
 
-  [[nodiscard]] bool finished() const override { return frontier_ == kEpochDone; }
-  [[nodiscard]] Epoch completed() const override { return frontier_; }
+  [[nodiscard]] bool finished() const override { return order_.frontier() == kEpochDone; }
+  [[nodiscard]] Epoch completed() const override { return order_.frontier(); }
 
   void on_batch(Epoch e, std::vector<Item>&& items) override {
-    if (e > frontier_) {
-      later_[e].push_back(std::move(items));
-      return;
-    }
-    apply(e, items);
+    order_.on_batch(e, std::move(items), [&](std::vector<Item>& b) { apply(order_.open(), b); });
   }
 
-  // Epoch `open_` is the one being applied; it closes when the frontier passes it. Batches
+  // Epoch `order_.open()` is the one being applied; it closes when the frontier passes it. Batches
   // of later epochs were held back and are applied here in epoch order, each epoch's state
   // changes snapshotted once it is complete; at the end of input, on_eof's effects belong
   // to the last epoch applied.
   void on_frontier(Epoch f) override {
-    const bool done = f == kEpochDone;
-    while (!later_.empty() && later_.begin()->first <= f) {
-      auto node = later_.extract(later_.begin());
-      if (node.key() != open_) {
-        snapshot_epoch();
-        open_ = node.key();
-      }
-      for (auto& b : node.mapped()) apply(open_, b);
-    }
-    frontier_ = f;
-    if (done) at_eof(open_);
-    if (open_ < f) snapshot_epoch();
-    if (!done) open_ = f;
+    order_.on_frontier(
+        f, [&](std::vector<Item>& b) { apply(order_.open(), b); }, [&] { snapshot_epoch(); },
+        [&] { at_eof(order_.open()); });
     out_.advance(f);
   }
 
@@ -203,7 +190,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // logic now wants a later time (or none) is re-armed (or dropped) instead of firing.
   bool fire_timers() {
     if constexpr (HasOnNotify<Logic, E>) {
-      if (timers_.empty() || frontier_ == kEpochDone) return false;
+      if (timers_.empty() || order_.frontier() == kEpochDone) return false;
       const Instant now = WorkerContext::now();
       if (timers_.top_time() > now) return false;
       std::vector<K> due;
@@ -228,7 +215,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           after_call(at, entry.value.logic.on_notify(emit));
         }
       });
-      out_.emit(frontier_, std::move(out));
+      out_.emit(order_.frontier(), std::move(out));
       return true;
     } else {
       timers_.clear();
@@ -237,8 +224,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   void touch(typename Table::Entry& entry) {
-    if (snapshots_ == nullptr || entry.value.touched == open_) return;
-    entry.value.touched = open_;
+    if (snapshots_ == nullptr || entry.value.touched == order_.open()) return;
+    entry.value.touched = order_.open();
     touched_.push_back(entry.key);
   }
 
@@ -246,7 +233,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // most keys were touched, one pass over the table beats a look-up per key.
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
-    recovery::StateChanges changes(step_id(), open_);
+    recovery::StateChanges changes(step_id(), order_.open());
     auto put = [&](const K& key, const Logic* logic) {
       recovery::encode_into(key_bytes_, key);
       if (logic == nullptr) {
@@ -260,7 +247,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       if (touched_.size() * 4 >= state_.size()) {
         for (std::size_t at = 0; at < state_.size(); ++at) {
           const auto& entry = state_[at];
-          if (entry.value.touched == open_) {
+          if (entry.value.touched == order_.open()) {
             put(entry.key, &entry.value.logic);
           }
         }
@@ -269,7 +256,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           const std::size_t at = state_.find(key);
           if (at == Table::npos) continue;  // discarded: below
           auto& entry = state_[at];
-          if (entry.value.touched != open_) continue;  // written already
+          if (entry.value.touched != order_.open()) continue;  // written already
           entry.value.touched = 0;
           put(entry.key, &entry.value.logic);
         }
@@ -319,14 +306,12 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   Builder builder_;
   Table state_;
   TimerHeap timers_;
-  std::map<Epoch, std::vector<std::vector<Item>>> later_;
-  Epoch frontier_ = ctx_.start_epoch();
-  Epoch open_ = ctx_.start_epoch();
+  EpochOrder<Item> order_{ctx_.start_epoch()};
   recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
-  std::vector<K> discarded_;  // keys discarded in epoch open_ (when snapshotting)
+  std::vector<K> discarded_;  // keys discarded in epoch order_.open() (when snapshotting)
   std::string key_bytes_;     // scratch for encoding snapshots
   std::string state_bytes_;
-  std::vector<K> touched_;  // keys touched in epoch open_ (a key discarded and re-created
+  std::vector<K> touched_;  // keys touched in epoch order_.open() (a key discarded and re-created
                             // in one epoch appears twice)
   ExchangeInput<Item> input_;
   ExchangeSender<Item, KeySplit<K, V>> sender_;
