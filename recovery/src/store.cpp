@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS snaps (
 
 /// What this build writes; a store written by another format is refused.
 std::string format_id() {
-  return fmt::format("weir-snapshot-3 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
+  return fmt::format("weir-snapshot-4 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
                      kBuckets, static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
                      std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
                      sizeof(std::size_t));

@@ -28,25 +28,26 @@ namespace weir::recovery {
 using Epoch = std::uint64_t;
 
 /// The entry format of packed state changes (and of the store's segments): per key
-///   u32 key length, key bytes, u8 kind (1 state, 0 discard), [u32 state length, state bytes]
-/// with lengths little-endian.
+///   key length, key bytes, kind (1 state, 0 discard), [state length, state bytes]
+/// with lengths as LEB128 varints (one byte below 128) and the kind one byte.
 namespace entries {
 
-inline void put_u32(std::string& out, std::size_t n) {
+inline void put_length(std::string& out, std::size_t n) {
   if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
-  const auto v = static_cast<std::uint32_t>(n);
-  const char b[4] = {static_cast<char>(v & 0xFF), static_cast<char>((v >> 8) & 0xFF),
-                     static_cast<char>((v >> 16) & 0xFF), static_cast<char>((v >> 24) & 0xFF)};
-  out.append(b, 4);
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
 }
 
 /// Appends one entry; `state` null records a discard.
 inline void append(std::string& out, std::string_view key, const std::string_view* state) {
-  put_u32(out, key.size());
+  put_length(out, key.size());
   out.append(key);
   out.push_back(state != nullptr ? '\1' : '\0');
   if (state != nullptr) {
-    put_u32(out, state->size());
+    put_length(out, state->size());
     out.append(*state);
   }
 }
@@ -61,19 +62,20 @@ void for_each(std::string_view bytes, F&& f) {
     at += n;
     return v;
   };
-  auto u32 = [&] {
-    const std::string_view b = take(4);
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) {
-      v = (v << 8) | static_cast<unsigned char>(b[static_cast<std::size_t>(i)]);
+  auto length = [&] {
+    std::size_t v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      const auto c = static_cast<unsigned char>(take(1)[0]);
+      v |= static_cast<std::size_t>(c & 0x7F) << shift;
+      if ((c & 0x80) == 0) return v;
     }
-    return static_cast<std::size_t>(v);
+    throw std::runtime_error("snapshot entries hold a malformed length");
   };
   while (at < bytes.size()) {
-    const std::string_view key = take(u32());
+    const std::string_view key = take(length());
     const char kind = take(1)[0];
     if (kind == '\1') {
-      const std::string_view state = take(u32());
+      const std::string_view state = take(length());
       f(key, &state);
     } else if (kind == '\0') {
       f(key, static_cast<const std::string_view*>(nullptr));
