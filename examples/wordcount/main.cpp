@@ -50,20 +50,15 @@ struct Count {
 }  // namespace
 
 int main(int argc, char** argv) {
-  weir::RunArgs args;
-  try {
-    args = weir::RunArgs::parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "weir: error: %s\n", e.what());
-    return 2;
-  }
-  if (args.help || args.positional.size() != 1) {
-    std::fputs(weir::RunArgs::help_text(argv[0], "FILE").c_str(), args.help ? stdout : stderr);
-    return args.help ? 0 : 2;
+  int exit_code = 0;
+  std::optional<weir::RunArgs> args =
+      weir::RunArgs::parse_program(argc, argv, 1, "FILE", exit_code);
+  if (!args) {
+    return exit_code;
   }
 
   weir::Dataflow flow("wordcount");
-  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args.positional[0]));
+  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args->positional[0]));
   auto words = weir::op::flat_map("split", lines, split_words);
   auto keyed = weir::op::key_on("key", words, [](const std::string& w) { return w; });
   auto counts = weir::op::stateful_batch("count", keyed, [](std::optional<std::uint64_t> resume) {
@@ -73,5 +68,5 @@ int main(int argc, char** argv) {
     return wc.first + ": " + std::to_string(wc.second);
   });
   weir::op::output("out", text, weir::stdio::StdOutSink<std::string>{});
-  return weir::run_main(flow, args);
+  return weir::run_main(flow, *args);
 }

@@ -123,6 +123,26 @@ std::string RunArgs::help_text(const std::string& program, const std::string& us
       program, usage.empty() ? "" : " ", usage);
 }
 
+std::optional<RunArgs> RunArgs::parse_program(int argc, const char* const* argv,
+                                              std::size_t positional, const std::string& usage,
+                                              int& exit_code) {
+  RunArgs args;
+  try {
+    args = parse(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    print_error(e);
+    exit_code = 2;
+    return std::nullopt;
+  }
+  if (args.help || args.positional.size() != positional) {
+    std::fputs(help_text(argc > 0 ? argv[0] : "dataflow", usage).c_str(),
+               args.help ? stdout : stderr);
+    exit_code = args.help ? 0 : 2;
+    return std::nullopt;
+  }
+  return args;
+}
+
 int run_main(const Dataflow& flow, int argc, const char* const* argv) {
   RunArgs args;
   try {

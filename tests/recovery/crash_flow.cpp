@@ -88,20 +88,15 @@ class AppendSink final : public weir::DynamicSink<std::string> {
 }  // namespace
 
 int main(int argc, char** argv) {
-  weir::RunArgs args;
-  try {
-    args = weir::RunArgs::parse(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "crash_flow: %s\n", e.what());
-    return 2;
-  }
-  if (args.positional.size() != 3) {
-    std::fprintf(stderr, "usage: crash_flow [flags] INPUT EXACT_OUT AT_LEAST_ONCE_OUT\n");
-    return 2;
+  int exit_code = 0;
+  std::optional<weir::RunArgs> args =
+      weir::RunArgs::parse_program(argc, argv, 3, "INPUT EXACT_OUT AT_LEAST_ONCE_OUT", exit_code);
+  if (!args) {
+    return exit_code;
   }
   const char* kill_at = std::getenv("WEIR_KILL_AT_SNAPSHOT");
   weir::Dataflow flow("crash");
-  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args.positional[0], 50));
+  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args->positional[0], 50));
   auto kv = weir::op::map("parse", lines, [](std::string&& line) {
     const auto space = line.find(' ');
     return std::pair(line.substr(0, space), std::stol(line.substr(space + 1)));
@@ -118,9 +113,9 @@ int main(int argc, char** argv) {
   });
   weir::op::output(
       "exact", text,
-      KillableFileSink(args.positional[1], kill_at != nullptr ? std::atol(kill_at) : 0));
+      KillableFileSink(args->positional[1], kill_at != nullptr ? std::atol(kill_at) : 0));
   auto values = weir::op::map(
       "values", text, [](std::pair<std::string, std::string>&& p) { return std::move(p.second); });
-  weir::op::output("at_least_once", values, AppendSink(args.positional[2]));
-  return weir::run_main(flow, args);
+  weir::op::output("at_least_once", values, AppendSink(args->positional[2]));
+  return weir::run_main(flow, *args);
 }

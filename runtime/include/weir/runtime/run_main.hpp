@@ -15,6 +15,8 @@
 // exits with 130. A failed run prints its error (naming step, worker and partition) and
 // exits with 1. A program that takes arguments of its own parses them with RunArgs first.
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,12 @@ struct RunArgs {
   static RunArgs parse(int argc, const char* const* argv);
   /// The --help text for `program`; `usage` describes its positional arguments.
   static std::string help_text(const std::string& program, const std::string& usage = "");
+  /// For a program taking exactly `positional` arguments described by `usage`: the parsed
+  /// arguments, or none after printing the help (exit code 0) or the error or usage (exit
+  /// code 2) into `exit_code`.
+  static std::optional<RunArgs> parse_program(int argc, const char* const* argv,
+                                              std::size_t positional, const std::string& usage,
+                                              int& exit_code);
 };
 
 /// Parses the flags (no positional arguments allowed) and runs.
