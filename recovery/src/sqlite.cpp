@@ -24,6 +24,21 @@ void Db::exec(const char* sql) {
   }
 }
 
+void Db::keep_wal_on_close() {
+  const int rc = sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(rc, "configuring it");
+  }
+}
+
+void Db::checkpoint() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(rc, "copying its write-ahead log into it");
+  }
+}
+
 void Db::fail(int rc, std::string_view doing) const {
   const char* m = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   throw RecoveryError(fmt::format("recovery partition '{}': {} while {}", path_, m, doing));

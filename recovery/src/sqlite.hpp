@@ -54,6 +54,12 @@ class Db {
   ~Db() { sqlite3_close_v2(db_); }
 
   void exec(const char* sql);
+  /// Closing leaves the write-ahead log as it is instead of copying it into the database
+  /// file first (the log is part of the database: the next open reads it).
+  void keep_wal_on_close();
+  /// Copies what the write-ahead log holds into the database file, as far as no reader
+  /// needs it, so the log starts over at the next write (a passive checkpoint).
+  void checkpoint();
   [[nodiscard]] sqlite3* handle() const { return db_; }
   [[nodiscard]] const std::string& path() const { return path_; }
   /// Throws RecoveryError for result code `rc` with SQLite's message.

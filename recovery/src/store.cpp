@@ -28,10 +28,17 @@ namespace {
 // Keys of a step are spread over this many buckets; bucket b lives in partition b % N.
 constexpr std::uint32_t kBuckets = 4096;
 
+// A round with at least this many state changes writes its partitions on parallel threads.
+constexpr std::size_t kLaneThreshold = 65536;
+
+// A partition copies its write-ahead log into its database file once this much was written.
+constexpr std::size_t kCheckpointBytes = 4U << 20U;
+
 // Stored for a worker that ended while others still run: it holds no commit back.
 constexpr std::int64_t kEndedFrontier = std::numeric_limits<std::int64_t>::max();
 
 const char* const kSchema = R"sql(
+PRAGMA page_size = 65536;
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS parts (
   part_index INTEGER PRIMARY KEY CHECK (part_index >= 0),
@@ -162,6 +169,7 @@ struct RecoveryStore::Impl {
     std::string step_id;
     std::uint32_t bucket;
     Epoch epoch;
+    std::int64_t seq;
     std::string segment;
   };
 
@@ -186,13 +194,21 @@ struct RecoveryStore::Impl {
   std::deque<std::pair<Epoch, std::chrono::steady_clock::time_point>> committed_at;
   Epoch collected = 0;
   std::int64_t next_seq = 1;  // compacted rows have seq 0
-  std::vector<std::string> scratch = std::vector<std::string>(kBuckets);
-  std::vector<std::uint32_t> touched;
+  // A lane segments and writes the partitions i with i % lanes.size() == its index; a round
+  // large enough runs its lanes on threads of their own.
+  struct Lane {
+    std::vector<std::string> scratch = std::vector<std::string>(kBuckets);
+    std::vector<std::uint32_t> touched;
+  };
+  std::vector<Lane> lanes;
   std::vector<std::vector<Row>> routed;  // per partition, this round's rows
+  std::vector<std::size_t> wal_bytes;    // per partition, written since its last checkpoint
 
   void run_writer();
   void write_round(std::vector<Message>& round);
-  void segment_changes(const StateChanges& changes);
+  void write_lane(std::size_t lane, const std::vector<Message>& round, bool moved);
+  void segment_changes(Lane& lane, std::size_t lane_index, const StateChanges& changes,
+                       std::int64_t seq);
   void collect_garbage(Epoch through);
   void compact(Part& p, const BucketKey& b, Epoch through);
 };
@@ -351,6 +367,7 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
     p.db->exec(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = "
         "16384; PRAGMA cache_size = -32768;");
+    p.db->keep_wal_on_close();
     p.insert = sqlite::Stmt(*p.db,
                             "INSERT INTO snaps (step_id, bucket, snap_epoch, seq, segment) "
                             "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -457,6 +474,9 @@ void RecoveryStore::begin(std::size_t workers) {
   m.frontiers.assign(workers, m.resume);
   m.ended_at.assign(workers, 0);
   m.routed.resize(m.parts.size());
+  m.wal_bytes.assign(m.parts.size(), 0);
+  m.lanes.resize(std::min<std::size_t>(
+      m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2)));
   m.thread = std::thread([&m] { m.run_writer(); });
 }
 
@@ -548,28 +568,74 @@ void RecoveryStore::Impl::run_writer() {
   }
 }
 
-// Packs one step's changes of one epoch into one segment per bucket, in `routed`.
-void RecoveryStore::Impl::segment_changes(const StateChanges& changes) {
+// Packs one step's changes of one epoch into one segment per bucket, in `routed`, for the
+// partitions of `lane_index`.
+void RecoveryStore::Impl::segment_changes(Lane& lane, std::size_t lane_index,
+                                          const StateChanges& changes, std::int64_t seq) {
   if (changes.empty()) {
     return;
   }
   const std::string& step = changes.step_id();
   const segment::Buckets buckets(step, kBuckets);
+  const std::size_t n = parts.size();
+  const std::size_t stride = lanes.size();
   // an even share and a half again, so most buckets never grow while being filled
   const std::size_t share = changes.bytes().size() / kBuckets;
   changes.for_each([&](std::string_view key, const std::string_view* state) {
     const std::uint32_t b = buckets.of(key);
-    if (scratch[b].empty()) {
-      scratch[b].reserve(share + share / 2 + 64);
-      touched.push_back(b);
+    if ((b % n) % stride != lane_index) {
+      return;
     }
-    entries::append(scratch[b], key, state);
+    std::string& seg = lane.scratch[b];
+    if (seg.empty()) {
+      seg.reserve(share + share / 2 + 64);
+      lane.touched.push_back(b);
+    }
+    entries::append(seg, key, state);
   });
-  for (std::uint32_t b : touched) {
-    routed[b % parts.size()].push_back({step, b, changes.epoch(), std::move(scratch[b])});
-    scratch[b] = std::string();
+  for (std::uint32_t b : lane.touched) {
+    routed[b % n].push_back({step, b, changes.epoch(), seq, std::move(lane.scratch[b])});
+    lane.scratch[b] = std::string();
   }
-  touched.clear();
+  lane.touched.clear();
+}
+
+// Segments the round's changes for the partitions of `lane` and commits each of them.
+void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message>& round,
+                                     bool moved) {
+  for (std::size_t j = 0; j < round.size(); ++j) {
+    segment_changes(lanes[lane], lane, round[j].changes, next_seq + static_cast<std::int64_t>(j));
+  }
+  for (std::size_t i = lane; i < parts.size(); i += lanes.size()) {
+    if (routed[i].empty() && !moved) {
+      continue;
+    }
+    Part& p = parts[i];
+    sqlite::Transaction t(*p.db);
+    for (const Row& r : routed[i]) {
+      p.insert.bind_text(1, r.step_id)
+          .bind(2, r.bucket)
+          .bind(3, to_db(r.epoch))
+          .bind(4, r.seq)
+          .bind_blob(5, r.segment)
+          .run();
+      wal_bytes[i] += r.segment.size();
+    }
+    if (moved) {
+      for (std::size_t w = 0; w < frontiers.size(); ++w) {
+        p.upsert_front.bind(1, static_cast<std::int64_t>(next_execution))
+            .bind(2, static_cast<std::int64_t>(w))
+            .bind(3, to_db(frontiers[w]))
+            .run();
+      }
+    }
+    t.commit();
+    for (Row& r : routed[i]) {
+      auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
+      epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
+    }
+    routed[i].clear();
+  }
 }
 
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
@@ -599,46 +665,44 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   // frontier as of the round's end, in one transaction: whatever a partition keeps after a
   // crash (or a power loss, which may undo its last commits), its frontiers never cover a
   // snapshot it lacks, and resuming takes the lowest frontier over all partitions.
-  for (auto& r : routed) {
-    r.clear();
-  }
+  std::size_t entries_in_round = 0;
   for (const Message& m : round) {
-    segment_changes(m.changes);
+    entries_in_round += m.changes.size();
   }
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (routed[i].empty() && !moved) {
-      continue;
+  if (lanes.size() > 1 && entries_in_round >= kLaneThreshold) {
+    std::vector<std::exception_ptr> errors(lanes.size());
+    std::vector<std::thread> helpers;
+    auto lane_main = [&](std::size_t l) {
+      try {
+        write_lane(l, round, moved);
+      } catch (...) {
+        errors[l] = std::current_exception();
+      }
+    };
+    for (std::size_t l = 1; l < lanes.size(); ++l) {
+      helpers.emplace_back(lane_main, l);
     }
-    Part& p = parts[i];
-    sqlite::Transaction t(*p.db);
-    for (const Row& r : routed[i]) {
-      p.insert.bind_text(1, r.step_id)
-          .bind(2, r.bucket)
-          .bind(3, to_db(r.epoch))
-          .bind(4, next_seq++)
-          .bind_blob(5, r.segment)
-          .run();
+    lane_main(0);
+    for (auto& h : helpers) {
+      h.join();
     }
-    if (moved) {
-      for (std::size_t w = 0; w < frontiers.size(); ++w) {
-        p.upsert_front.bind(1, static_cast<std::int64_t>(next_execution))
-            .bind(2, static_cast<std::int64_t>(w))
-            .bind(3, to_db(frontiers[w]))
-            .run();
+    for (auto& e : errors) {
+      if (e) {
+        std::rethrow_exception(e);
       }
     }
-    t.commit();
-    for (Row& r : routed[i]) {
-      auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
-      epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
+  } else {
+    for (std::size_t l = 0; l < lanes.size(); ++l) {
+      write_lane(l, round, moved);
     }
   }
+  next_seq += static_cast<std::int64_t>(round.size());
   if (!moved) {
     return;
   }
 
   // 3. the epochs below every frontier are committed: the workers hear of it at once, then
-  // superseded snapshots are collected (while the workers go on)
+  // superseded snapshots are collected and the logs checkpointed (while the workers go on)
   const Epoch low = *std::min_element(frontiers.begin(), frontiers.end());
   if (low <= committed.load(std::memory_order_relaxed)) {
     return;
@@ -660,8 +724,19 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     committed_at.pop_front();
   }
   // a run that has ended leaves the collection to the next one
-  if (through > collected && !all_ended) {
+  if (all_ended) {
+    return;
+  }
+  if (through > collected) {
     collect_garbage(through);
+  }
+  // the log is copied into the database file here, off the workers' path, rather than by
+  // whichever commit crosses SQLite's automatic threshold (or at close)
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (wal_bytes[i] >= kCheckpointBytes) {
+      parts[i].db->checkpoint();
+      wal_bytes[i] = 0;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 // The SQLite recovery store on its own: what a run writes, where the next run resumes, what
 // it loads, garbage collection, and every way a store is refused.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,51 @@ TEST_CASE("a run that ended on every worker resumes after the last epoch any of 
   CHECK(sorted_states(store->load(), "flow.sum") == States{{"a", "a1"}, {"b", "b4"}});
 }
 
+TEST_CASE("epochs of many changes (written on parallel threads, logs checkpointed) load back") {
+  TempDir dir;
+  weir::recovery::init_store(dir.path(), 3);
+  constexpr int kKeys = 150'000;  // ~11 MB per epoch: several MB per partition
+  const std::string pad(60, '.');
+  // (built by appending: GCC 12 warns falsely about "k" + std::to_string(i))
+  auto with = [](const char* prefix, int i) {
+    return std::string(prefix).append(std::to_string(i));
+  };
+  auto key = [&](int i) { return with("k", i); };
+  {
+    auto store = RecoveryStore::open(dir.path());
+    store->begin(1);
+    StateChanges first("flow.sum", 1);
+    for (int i = 0; i < kKeys; ++i) first.put(key(i), std::to_string(i) + pad);
+    store->write(0, std::move(first));
+    store->progress(0, 2, false);
+    // epoch 2: every third key is discarded, every other key below 100,000 changes
+    StateChanges second("flow.sum", 2);
+    for (int i = 0; i < 100'000; ++i) {
+      if (i % 3 == 0) {
+        second.discard(key(i));
+      } else {
+        second.put(key(i), with("x", i));
+      }
+    }
+    store->write(0, std::move(second));
+    store->progress(0, 3, false);
+    store->finish();
+    CHECK(store->committed() == 3);
+  }
+  States expected;
+  for (int i = 0; i < kKeys; ++i) {
+    if (i >= 100'000) {
+      expected.emplace_back(key(i), std::to_string(i) + pad);
+    } else if (i % 3 != 0) {
+      expected.emplace_back(key(i), with("x", i));
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  auto store = RecoveryStore::open(dir.path());
+  CHECK(store->resume_epoch() == 3);
+  CHECK(sorted_states(store->load(), "flow.sum") == expected);
+}
+
 TEST_CASE("superseded snapshots are collected once the backup interval has passed") {
   TempDir dir;
   weir::recovery::init_store(dir.path(), 2);
@@ -208,12 +254,19 @@ TEST_CASE("partitions restored from different points in time are refused") {
       store->progress(1, e + 1, false);
     }
   };
+  // a partition is its database file and its write-ahead log
+  auto copy_part0 = [](const fs::path& from, const fs::path& to) {
+    for (const char* file : {"part-0.sqlite3", "part-0.sqlite3-wal"}) {
+      fs::remove(to / file);
+      if (fs::exists(from / file)) fs::copy_file(from / file, to / file);
+    }
+    fs::remove(to / "part-0.sqlite3-shm");
+  };
   run_epochs(2);  // frontiers at 3, commits at 2
-  fs::copy_file(dir / "part-0.sqlite3", old / "part-0.sqlite3");
+  copy_part0(dir.path(), old.path());
   run_epochs(5);  // frontiers at 8, commits at 7
   // part-0 (worker 0's frontier) goes back in time; part-1 still says epoch 7 is committed
-  fs::copy_file(old / "part-0.sqlite3", dir / "part-0.sqlite3",
-                fs::copy_options::overwrite_existing);
+  copy_part0(old.path(), dir.path());
   CHECK(message_of_open(dir.path()) ==
         "'part-1.sqlite3' in recovery directory '" + dir.path().string() +
             "' has committed epoch 7, but the workers' frontiers resume at epoch 3: the "

@@ -2,7 +2,10 @@
 // The recovery store: a directory of N SQLite databases (partitions) in WAL mode, made once
 // by `weir-recovery init DIR N` (or init_store) and then used by every run of a dataflow.
 //
-// Each partition file `part-<i>.sqlite3` records its index, the partition count, the id of
+// A partition is the file `part-<i>.sqlite3` and, beside it, its write-ahead log
+// `part-<i>.sqlite3-wal`, which holds the latest commits (a run leaves it in place rather than
+// copying it into the database file as it closes): to back a store up, copy both while no run
+// uses it. Each partition records its index, the partition count, the id of
 // the init that made it and the snapshot format; together they hold:
 //   executions  one row per run (execution number, worker count, first epoch)
 //   frontiers   per execution and worker: the epoch below which the worker's snapshots are
@@ -25,7 +28,9 @@
 // workers' frontiers in one transaction, so no partition's frontiers ever cover a snapshot
 // it lacks. Commits survive a process crash at any instant; they are not synced one by one
 // (WAL, synchronous=NORMAL), so a power loss may undo a partition's last commits, and the
-// store then resumes from an earlier, still consistent epoch. When the lowest frontier advances,
+// store then resumes from an earlier, still consistent epoch. A round with many changes
+// segments and writes its partitions on two threads; logs are copied into the database
+// files after commits, off the workers' path. When the lowest frontier advances,
 // the epochs below it are committed; a snapshot superseded by a newer one is deleted once that
 // newer one has been committed for the backup interval and its bucket has compact_after committed
 // rows (they are compacted into one); a run that ends leaves this to the next run.
