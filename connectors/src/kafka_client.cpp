@@ -1,0 +1,36 @@
+#include "kafka_client.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace weir::kafka::detail {
+
+Handle make_client(rd_kafka_type_t type, const std::string& what,
+                   const std::map<std::string, std::string>& defaults,
+                   const std::map<std::string, std::string>& properties,
+                   void (*configure)(rd_kafka_conf_t*)) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::array<char, 512> err{};
+  auto set = [&](const std::string& k, const std::string& v) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err.data(), err.size()) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      throw std::runtime_error(
+          fmt::format("{}: librdkafka refused property {}={}: {}", what, k, v, err.data()));
+    }
+  };
+  for (const auto& [k, v] : defaults) {
+    if (!properties.contains(k)) set(k, v);
+  }
+  for (const auto& [k, v] : properties) set(k, v);
+  if (configure != nullptr) configure(conf);
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err.data(), err.size());
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(fmt::format("{}: cannot create the client: {}", what, err.data()));
+  }
+  return Handle(rk);  // owns conf now
+}
+
+}  // namespace weir::kafka::detail
