@@ -10,7 +10,7 @@ namespace weir::kafka::detail {
 Handle make_client(rd_kafka_type_t type, const std::string& what,
                    const std::map<std::string, std::string>& defaults,
                    const std::map<std::string, std::string>& properties,
-                   void (*configure)(rd_kafka_conf_t*)) {
+                   const std::function<void(rd_kafka_conf_t*)>& configure) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::array<char, 512> err{};
   auto set = [&](const std::string& k, const std::string& v) {
@@ -24,7 +24,7 @@ Handle make_client(rd_kafka_type_t type, const std::string& what,
     if (!properties.contains(k)) set(k, v);
   }
   for (const auto& [k, v] : properties) set(k, v);
-  if (configure != nullptr) configure(conf);
+  if (configure) configure(conf);
   rd_kafka_t* rk = rd_kafka_new(type, conf, err.data(), err.size());
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);

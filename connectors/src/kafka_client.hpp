@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -30,6 +31,6 @@ using Metadata = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
 Handle make_client(rd_kafka_type_t type, const std::string& what,
                    const std::map<std::string, std::string>& defaults,
                    const std::map<std::string, std::string>& properties,
-                   void (*configure)(rd_kafka_conf_t*) = nullptr);
+                   const std::function<void(rd_kafka_conf_t*)>& configure = {});
 
 }  // namespace weir::kafka::detail

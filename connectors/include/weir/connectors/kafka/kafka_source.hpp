@@ -40,13 +40,13 @@ enum class StartOffset { beginning, end, committed };
 enum class OnError { raise, emit };
 
 struct KafkaSourceOptions {
-  std::string brokers;              // "host:port[,host:port...]"
-  std::vector<std::string> topics;  // at least one
+  std::string brokers{};              // "host:port[,host:port...]"
+  std::vector<std::string> topics{};  // at least one
   StartOffset start = StartOffset::beginning;
   bool tail = false;
   std::size_t batch_size = 1000;
   OnError on_error = OnError::raise;
-  std::map<std::string, std::string> properties;
+  std::map<std::string, std::string> properties{};
   std::chrono::milliseconds timeout{10'000};  // metadata and watermark queries
 };
 

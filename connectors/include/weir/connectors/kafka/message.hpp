@@ -38,4 +38,15 @@ struct KafkaMessage {
   bool operator==(const KafkaMessage&) const = default;
 };
 
+/// A message for KafkaSink. Without `topic` it goes to the sink's topic; without
+/// `partition`, librdkafka's partitioner picks one from the key.
+struct KafkaSinkMessage {
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  std::optional<std::string> topic;
+  std::optional<std::int32_t> partition;
+  std::vector<Header> headers;
+  bool operator==(const KafkaSinkMessage&) const = default;
+};
+
 }  // namespace weir::kafka
