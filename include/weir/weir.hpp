@@ -1,8 +1,16 @@
 #pragma once
 // Everything a dataflow program uses, in one include.
 
+#include "weir/connectors/files/csv_source.hpp"
+#include "weir/connectors/files/dir_sink.hpp"
+#include "weir/connectors/files/dir_source.hpp"
 #include "weir/connectors/files/file_sink.hpp"
 #include "weir/connectors/files/file_source.hpp"
+#include "weir/connectors/kafka/kafka_sink.hpp"
+#include "weir/connectors/kafka/kafka_source.hpp"
+#include "weir/connectors/kafka/message.hpp"
+#include "weir/connectors/kafka/mock_cluster.hpp"
+#include "weir/connectors/kafka/serde.hpp"
 #include "weir/connectors/stdio/stdout_sink.hpp"
 #include "weir/connectors/testing/testing_sink.hpp"
 #include "weir/connectors/testing/testing_source.hpp"

@@ -37,3 +37,59 @@ TEST_CASE("FileSource on a missing file fails when the flow is built - naming th
         "step 'files.read' failed in list_parts (worker 0): file '/nonexistent/in.txt' does not "
         "exist or is not a regular file");
 }
+
+TEST_CASE("FileSource in follow mode waits for appended lines - and for a line's end") {
+  weir::ManualClock mc;
+  weir::ScopedClock scoped(mc);
+  auto path = write_file("follow.txt", "a\nb\npart");
+  weir::files::FileSource src(path, 10, std::chrono::milliseconds(50));
+  auto p = src.build_part("s", path.string(), std::nullopt);
+  CHECK(p->next_batch() == V{"a", "b"});
+  CHECK(p->next_awake() == std::nullopt);
+  CHECK(p->next_batch() == V{});  // "part" has no '\n' yet
+  CHECK(p->next_awake() == mc.now() + std::chrono::milliseconds(50));
+  CHECK(p->snapshot() == 4);
+  std::ofstream(path, std::ios::app) << "ial\n\nc\n";
+  CHECK(p->next_batch() == V{"partial", "", "c"});
+  CHECK(p->snapshot() == 15);
+  CHECK(p->next_batch() == V{});  // still following
+  fs::remove(path);
+}
+
+TEST_CASE("DirSource reads a partition per matching file and resumes each at its offset") {
+  weir_test::TempDir dir;
+  std::ofstream(dir / "a.log") << "a1\na2\n";
+  std::ofstream(dir / "b.log") << "b1\n\nb3";
+  std::ofstream(dir / "c.txt") << "not me\n";
+  std::ofstream(dir / ".hidden.log") << "nor me\n";
+  fs::create_directory(dir / "sub.log");
+  weir::files::DirSource src(dir.path(), "*.log");
+  CHECK(src.list_parts() == V{"a.log", "b.log"});
+
+  weir::Dataflow flow("dir");
+  auto s = weir::op::input("in", flow, weir::files::DirSource(dir.path(), "*.log", 1));
+  weir::testing::TestingSink<std::string> sink;
+  weir::op::output("out", s, sink);
+  weir::run(flow, {.workers = 2});
+  CHECK(weir_test::sorted(sink.items()) == V{"", "a1", "a2", "b1", "b3"});
+
+  auto resumed = src.build_part("s", "b.log", 3);  // after "b1\n"
+  CHECK(resumed->next_batch() == V{"", "b3"});
+  CHECK_FALSE(resumed->next_batch().has_value());
+}
+
+TEST_CASE("DirSource on a missing directory or with no matching file fails naming it") {
+  auto error = [](const fs::path& dir, const std::string& glob) {
+    weir::Dataflow flow("dir");
+    auto s = weir::op::input("in", flow, weir::files::DirSource(dir, glob));
+    weir::op::output("out", s, weir::testing::TestingSink<std::string>{});
+    return weir_test::error_of([&] { weir::run(flow); });
+  };
+  CHECK(error("/nonexistent/logs", "*") ==
+        "step 'dir.in' failed in list_parts (worker 0): directory '/nonexistent/logs' does not "
+        "exist or is not a directory");
+  weir_test::TempDir dir;
+  std::ofstream(dir / "a.txt") << "x\n";
+  CHECK(error(dir.path(), "*.log") == "step 'dir.in' failed in list_parts (worker 0): directory '" +
+                                          dir.path().string() + "' has no file matching '*.log'");
+}

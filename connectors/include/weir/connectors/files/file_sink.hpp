@@ -41,6 +41,20 @@ class FileWriter final {
   std::string buffer_;
 };
 
+/// A sink partition writing lines to one file through a FileWriter, exactly once: its
+/// snapshot is the synced length, and resuming truncates to it. FileSink and DirSink use it.
+class FileSinkPartition final : public StatefulSinkPartition<std::string, std::uint64_t> {
+ public:
+  FileSinkPartition(const std::filesystem::path& path, std::optional<std::uint64_t> length)
+      : file_(path, length) {}
+  void write_batch(std::vector<std::string>&& items) override { file_.write_lines(items); }
+  [[nodiscard]] std::uint64_t snapshot() override { return file_.sync(); }
+  void close() override { file_.close(); }
+
+ private:
+  FileWriter file_;
+};
+
 template <class K = std::string>
 class FileSink final : public FixedPartitionedSink<std::string, std::uint64_t, K> {
  public:
@@ -51,22 +65,10 @@ class FileSink final : public FixedPartitionedSink<std::string, std::uint64_t, K
   std::unique_ptr<StatefulSinkPartition<std::string, std::uint64_t>> build_part(
       const std::string& /*step_id*/, const std::string& /*for_part*/,
       std::optional<std::uint64_t> resume_state) const override {
-    return std::make_unique<Partition>(path_, resume_state);
+    return std::make_unique<FileSinkPartition>(path_, resume_state);
   }
 
  private:
-  class Partition final : public StatefulSinkPartition<std::string, std::uint64_t> {
-   public:
-    Partition(const std::filesystem::path& path, std::optional<std::uint64_t> length)
-        : file_(path, length) {}
-    void write_batch(std::vector<std::string>&& items) override { file_.write_lines(items); }
-    [[nodiscard]] std::uint64_t snapshot() override { return file_.sync(); }
-    void close() override { file_.close(); }
-
-   private:
-    FileWriter file_;
-  };
-
   std::filesystem::path path_;
 };
 

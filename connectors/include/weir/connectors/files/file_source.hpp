@@ -1,6 +1,8 @@
 #pragma once
 // FileSource: the lines of one text file, as a one-partition source named by the path.
-// Lines keep blank lines and lose their trailing '\n'. The snapshot is the byte offset after
+// Lines keep blank lines and lose their trailing '\n'. With `follow`, the partition does not
+// end at the end of the file: it looks for appended lines every `*follow` (a last line
+// without '\n' waits for its end). The snapshot is the byte offset after
 // the last line delivered, so a resumed run continues at the next line. A missing file is an
 // error when the dataflow is built.
 
@@ -18,7 +20,8 @@ namespace weir::files {
 
 class FileSource final : public FixedPartitionedSource<std::string, std::uint64_t> {
  public:
-  explicit FileSource(std::filesystem::path path, std::size_t batch_size = 1000);
+  explicit FileSource(std::filesystem::path path, std::size_t batch_size = 1000,
+                      std::optional<Duration> follow = std::nullopt);
 
   [[nodiscard]] std::vector<std::string> list_parts() const override;
   std::unique_ptr<StatefulSourcePartition<std::string, std::uint64_t>> build_part(
@@ -28,6 +31,7 @@ class FileSource final : public FixedPartitionedSource<std::string, std::uint64_
  private:
   std::filesystem::path path_;
   std::size_t batch_size_;
+  std::optional<Duration> follow_;
 };
 
 }  // namespace weir::files

@@ -1,0 +1,199 @@
+#include "weir/connectors/files/csv_source.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace weir::files {
+
+const std::string& CsvRow::operator[](std::string_view name) const {
+  if (header) {
+    for (std::size_t i = 0; i < header->size() && i < fields.size(); ++i) {
+      if ((*header)[i] == name) return fields[i];
+    }
+  }
+  throw std::out_of_range(fmt::format("the CSV row of line {} has no field '{}'", line, name));
+}
+
+namespace {
+
+// Reads CSV records from a stream, keeping the byte offset and line number.
+class CsvReader {
+ public:
+  CsvReader(const std::filesystem::path& path, const CsvOptions& o, CsvPosition at)
+      : path_(path), in_(path, std::ios::binary), o_(o), at_(at) {
+    if (!in_) throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
+    in_.seekg(static_cast<std::streamoff>(at.offset));
+  }
+
+  struct Record {
+    std::vector<std::string> fields;
+    std::uint64_t line = 0;
+    std::optional<std::string> error;
+  };
+
+  /// The next record (blank lines skipped), or none at the end of the file.
+  std::optional<Record> next() {
+    while (true) {
+      int c = peek();
+      if (c == EOF) return std::nullopt;
+      if (c == '\n' || c == '\r') {  // a blank line
+        take();
+        if (c == '\r' && peek() == '\n') take();
+        continue;
+      }
+      return record();
+    }
+  }
+
+  [[nodiscard]] CsvPosition position() const { return at_; }
+  [[nodiscard]] std::string where(std::uint64_t line) const {
+    return fmt::format("file '{}' line {}", path_.string(), line);
+  }
+
+ private:
+  int peek() { return in_.peek(); }
+  int take() {
+    const int c = in_.get();
+    if (c != EOF) {
+      ++at_.offset;
+      if (c == '\n') ++at_.line;
+    }
+    return c;
+  }
+  // skips the rest of the physical line (after a malformed field)
+  void skip_line() {
+    for (int c = take(); c != EOF && c != '\n'; c = take()) {
+    }
+  }
+
+  Record record() {
+    Record r;
+    r.line = at_.line;
+    std::string field;
+    bool quoted = false;  // the current field was quoted and its quote closed
+    auto fail = [&](std::string what) {
+      r.fields.clear();
+      r.error = fmt::format("{}: {}", where(r.line), what);
+      skip_line();
+      return r;
+    };
+    while (true) {
+      const int c = take();
+      if (c == EOF || c == '\n' || (c == '\r' && (peek() == '\n' || peek() == EOF))) {
+        if (c == '\r') take();
+        r.fields.push_back(std::move(field));
+        return r;
+      }
+      if (c == o_.separator) {
+        r.fields.push_back(std::move(field));
+        field.clear();
+        quoted = false;
+      } else if (c == o_.quote) {
+        if (quoted || !field.empty()) return fail("a quote inside an unquoted field");
+        // a quoted field: up to the closing quote ("" is one quote)
+        while (true) {
+          const int q = take();
+          if (q == EOF) {
+            r.fields.clear();
+            r.error = fmt::format("{}: a quoted field is not closed before the end of the file",
+                                  where(r.line));
+            return r;
+          }
+          if (q == o_.quote) {
+            if (peek() == o_.quote) {
+              take();
+              field.push_back(o_.quote);
+              continue;
+            }
+            break;
+          }
+          field.push_back(static_cast<char>(q));
+        }
+        quoted = true;
+      } else if (quoted) {
+        return fail("text after a closing quote");
+      } else {
+        field.push_back(static_cast<char>(c));
+      }
+    }
+  }
+
+  std::filesystem::path path_;
+  std::ifstream in_;
+  CsvOptions o_;
+  CsvPosition at_;
+};
+
+class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
+ public:
+  CsvPartition(const std::filesystem::path& path, const CsvOptions& o,
+               std::optional<CsvPosition> resume)
+      : reader_(path, o, {}), o_(o) {
+    auto header = reader_.next();
+    if (!header) {
+      done_ = true;  // an empty file: no header, no rows
+      return;
+    }
+    if (header->error) throw std::runtime_error(*header->error);
+    header_ = std::make_shared<const std::vector<std::string>>(std::move(header->fields));
+    if (resume) reader_ = CsvReader(path, o, *resume);
+  }
+
+  NextBatch<CsvRow> next_batch() override {
+    if (done_) return end_of_partition;
+    std::vector<CsvRow> out;
+    while (out.size() < o_.batch_size) {
+      auto r = reader_.next();
+      if (!r) {
+        done_ = true;
+        break;
+      }
+      if (!r->error && r->fields.size() != header_->size()) {
+        r->error = fmt::format("{}: {} fields, but the header has {}", reader_.where(r->line),
+                               r->fields.size(), header_->size());
+        r->fields.clear();
+      }
+      if (r->error && o_.on_malformed == OnMalformed::raise) {
+        throw std::runtime_error(*r->error);
+      }
+      out.push_back(CsvRow{header_, std::move(r->fields), r->line, std::move(r->error)});
+    }
+    if (out.empty() && done_) return end_of_partition;
+    return out;
+  }
+
+  [[nodiscard]] CsvPosition snapshot() override { return reader_.position(); }
+
+ private:
+  CsvReader reader_;
+  CsvOptions o_;
+  std::shared_ptr<const std::vector<std::string>> header_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+CSVSource::CSVSource(std::filesystem::path path, CsvOptions options)
+    : path_(std::move(path)), options_(options) {
+  if (options_.batch_size == 0) options_.batch_size = 1;
+}
+
+std::vector<std::string> CSVSource::list_parts() const {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path_, ec)) {
+    throw std::runtime_error(
+        fmt::format("file '{}' does not exist or is not a regular file", path_.string()));
+  }
+  return {path_.string()};
+}
+
+std::unique_ptr<StatefulSourcePartition<CsvRow, CsvPosition>> CSVSource::build_part(
+    const std::string& /*step_id*/, const std::string& /*for_part*/,
+    std::optional<CsvPosition> resume_state) const {
+  return std::make_unique<CsvPartition>(path_, options_, resume_state);
+}
+
+}  // namespace weir::files
