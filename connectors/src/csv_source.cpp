@@ -11,7 +11,9 @@ namespace weir::files {
 const std::string& CsvRow::operator[](std::string_view name) const {
   if (header) {
     for (std::size_t i = 0; i < header->size() && i < fields.size(); ++i) {
-      if ((*header)[i] == name) return fields[i];
+      if ((*header)[i] == name) {
+        return fields[i];
+      }
     }
   }
   throw std::out_of_range(fmt::format("the CSV row of line {} has no field '{}'", line, name));
@@ -24,7 +26,9 @@ class CsvReader {
  public:
   CsvReader(const std::filesystem::path& path, const CsvOptions& o, CsvPosition at)
       : path_(path), in_(path, std::ios::binary), o_(o), at_(at) {
-    if (!in_) throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
+    if (!in_) {
+      throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
+    }
     in_.seekg(static_cast<std::streamoff>(at.offset));
   }
 
@@ -38,10 +42,14 @@ class CsvReader {
   std::optional<Record> next() {
     while (true) {
       int c = peek();
-      if (c == EOF) return std::nullopt;
+      if (c == EOF) {
+        return std::nullopt;
+      }
       if (c == '\n' || c == '\r') {  // a blank line
         take();
-        if (c == '\r' && peek() == '\n') take();
+        if (c == '\r' && peek() == '\n') {
+          take();
+        }
         continue;
       }
       return record();
@@ -59,7 +67,9 @@ class CsvReader {
     const int c = in_.get();
     if (c != EOF) {
       ++at_.offset;
-      if (c == '\n') ++at_.line;
+      if (c == '\n') {
+        ++at_.line;
+      }
     }
     return c;
   }
@@ -83,7 +93,9 @@ class CsvReader {
     while (true) {
       const int c = take();
       if (c == EOF || c == '\n' || (c == '\r' && (peek() == '\n' || peek() == EOF))) {
-        if (c == '\r') take();
+        if (c == '\r') {
+          take();
+        }
         r.fields.push_back(std::move(field));
         return r;
       }
@@ -92,7 +104,9 @@ class CsvReader {
         field.clear();
         quoted = false;
       } else if (c == o_.quote) {
-        if (quoted || !field.empty()) return fail("a quote inside an unquoted field");
+        if (quoted || !field.empty()) {
+          return fail("a quote inside an unquoted field");
+        }
         // a quoted field: up to the closing quote ("" is one quote)
         while (true) {
           const int q = take();
@@ -137,13 +151,19 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
       done_ = true;  // an empty file: no header, no rows
       return;
     }
-    if (header->error) throw std::runtime_error(*header->error);
+    if (header->error) {
+      throw std::runtime_error(*header->error);
+    }
     header_ = std::make_shared<const std::vector<std::string>>(std::move(header->fields));
-    if (resume) reader_ = CsvReader(path, o, *resume);
+    if (resume) {
+      reader_ = CsvReader(path, o, *resume);
+    }
   }
 
   NextBatch<CsvRow> next_batch() override {
-    if (done_) return end_of_partition;
+    if (done_) {
+      return end_of_partition;
+    }
     std::vector<CsvRow> out;
     while (out.size() < o_.batch_size) {
       auto r = reader_.next();
@@ -161,7 +181,9 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
       }
       out.push_back(CsvRow{header_, std::move(r->fields), r->line, std::move(r->error)});
     }
-    if (out.empty() && done_) return end_of_partition;
+    if (out.empty() && done_) {
+      return end_of_partition;
+    }
     return out;
   }
 
@@ -178,7 +200,9 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
 
 CSVSource::CSVSource(std::filesystem::path path, CsvOptions options)
     : path_(std::move(path)), options_(options) {
-  if (options_.batch_size == 0) options_.batch_size = 1;
+  if (options_.batch_size == 0) {
+    options_.batch_size = 1;
+  }
 }
 
 std::vector<std::string> CSVSource::list_parts() const {

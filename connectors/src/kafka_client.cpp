@@ -21,10 +21,16 @@ Handle make_client(rd_kafka_type_t type, const std::string& what,
     }
   };
   for (const auto& [k, v] : defaults) {
-    if (!properties.contains(k)) set(k, v);
+    if (!properties.contains(k)) {
+      set(k, v);
+    }
   }
-  for (const auto& [k, v] : properties) set(k, v);
-  if (configure) configure(conf);
+  for (const auto& [k, v] : properties) {
+    set(k, v);
+  }
+  if (configure) {
+    configure(conf);
+  }
   rd_kafka_t* rk = rd_kafka_new(type, conf, err.data(), err.size());
   if (rk == nullptr) {
     rd_kafka_conf_destroy(conf);

@@ -19,7 +19,9 @@ struct Deliveries {
 };
 
 void on_delivery(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* opaque) {
-  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;
+  }
   auto* d = static_cast<Deliveries*>(opaque);
   if (d->failed++ == 0) {
     d->first_failure =
@@ -45,7 +47,9 @@ class KafkaSinkPartition final : public StatelessSinkPartition<KafkaSinkMessage>
 
   void write_batch(std::vector<KafkaSinkMessage>&& items) override {
     deliveries_ = Deliveries{};
-    for (auto& m : items) produce(m);
+    for (auto& m : items) {
+      produce(m);
+    }
     // every delivery report of the batch, failed ones included
     if (rd_kafka_flush(rk_.get(), static_cast<int>(timeout_.count())) !=
         RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -55,7 +59,9 @@ class KafkaSinkPartition final : public StatelessSinkPartition<KafkaSinkMessage>
     }
     if (deliveries_.first_failure) {
       std::string what = *deliveries_.first_failure;
-      if (deliveries_.failed > 1) what += fmt::format(" (and {} more)", deliveries_.failed - 1);
+      if (deliveries_.failed > 1) {
+        what += fmt::format(" (and {} more)", deliveries_.failed - 1);
+      }
       throw std::runtime_error(what);
     }
   }
@@ -88,12 +94,16 @@ class KafkaSinkPartition final : public StatelessSinkPartition<KafkaSinkMessage>
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_len),
           RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_HEADERS(headers),
           RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;  // the headers belong to the message now
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;  // the headers belong to the message now
+      }
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(rk_.get(), 10);  // let deliveries drain the queue
         continue;
       }
-      if (headers != nullptr) rd_kafka_headers_destroy(headers);
+      if (headers != nullptr) {
+        rd_kafka_headers_destroy(headers);
+      }
       throw std::runtime_error(
           fmt::format("kafka sink: cannot produce to topic '{}' partition {}: {}", topic,
                       m.partition.value_or(-1), rd_kafka_err2str(err)));
@@ -109,7 +119,9 @@ class KafkaSinkPartition final : public StatelessSinkPartition<KafkaSinkMessage>
 }  // namespace
 
 KafkaSink::KafkaSink(KafkaSinkOptions options) : options_(std::move(options)) {
-  if (options_.brokers.empty()) throw std::invalid_argument("kafka sink: no brokers given");
+  if (options_.brokers.empty()) {
+    throw std::invalid_argument("kafka sink: no brokers given");
+  }
 }
 
 std::unique_ptr<KafkaSink::partition_type> KafkaSink::build(const std::string& /*step_id*/,

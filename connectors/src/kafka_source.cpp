@@ -94,7 +94,9 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
     rd_kafka_t* rk = consumer_->get();
     // the partition's messages go to its own queue, not the consumer's
     queue_.reset(rd_kafka_queue_get_partition(rk, topic_.c_str(), partition_));
-    if (!queue_) throw std::runtime_error(fmt::format("{}: no such partition", where()));
+    if (!queue_) {
+      throw std::runtime_error(fmt::format("{}: no such partition", where()));
+    }
     rd_kafka_queue_forward(queue_.get(), nullptr);
     if (!ended()) {
       auto list = one_partition(topic_, partition_, start);
@@ -109,7 +111,9 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
   ~KafkaPartition() override { release(); }
 
   NextBatch<KafkaMessage> next_batch() override {
-    if (ended()) return end_of_partition;
+    if (ended()) {
+      return end_of_partition;
+    }
     rd_kafka_poll(consumer_->get(), 0);  // serves error and log callbacks
     const ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, buffer_.data(), buffer_.size());
     if (n < 0) {
@@ -120,9 +124,13 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
     out.reserve(static_cast<std::size_t>(n));
     std::vector<Message> owned;
     owned.reserve(static_cast<std::size_t>(n));
-    for (ssize_t i = 0; i < n; ++i) owned.emplace_back(buffer_[static_cast<std::size_t>(i)]);
+    for (ssize_t i = 0; i < n; ++i) {
+      owned.emplace_back(buffer_[static_cast<std::size_t>(i)]);
+    }
     for (auto& m : owned) {
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        continue;
+      }
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const std::string text = rd_kafka_message_errstr(m.get());
         if (on_error_ == OnError::raise) {
@@ -149,7 +157,9 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
   }
 
   [[nodiscard]] std::optional<Instant> next_awake() override {
-    if (idle_ == Ms::zero() || ended()) return std::nullopt;
+    if (idle_ == Ms::zero() || ended()) {
+      return std::nullopt;
+    }
     return clock().now() + idle_;
   }
 
@@ -175,8 +185,12 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
 
   KafkaMessage convert(const rd_kafka_message_t& m) const {
     KafkaMessage out;
-    if (m.key != nullptr) out.key.emplace(static_cast<const char*>(m.key), m.key_len);
-    if (m.payload != nullptr) out.value.emplace(static_cast<const char*>(m.payload), m.len);
+    if (m.key != nullptr) {
+      out.key.emplace(static_cast<const char*>(m.key), m.key_len);
+    }
+    if (m.payload != nullptr) {
+      out.value.emplace(static_cast<const char*>(m.payload), m.len);
+    }
     out.topic = topic_;
     out.partition = partition_;
     out.offset = m.offset;
@@ -191,7 +205,9 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
            rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         Header h{name, std::nullopt};
-        if (value != nullptr) h.value.emplace(static_cast<const char*>(value), size);
+        if (value != nullptr) {
+          h.value.emplace(static_cast<const char*>(value), size);
+        }
         out.headers.push_back(std::move(h));
       }
     }
@@ -214,21 +230,29 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
 }  // namespace
 
 KafkaSource::KafkaSource(KafkaSourceOptions options) : options_(std::move(options)) {
-  if (options_.topics.empty()) throw std::invalid_argument("kafka source: no topics given");
-  if (options_.brokers.empty()) throw std::invalid_argument("kafka source: no brokers given");
+  if (options_.topics.empty()) {
+    throw std::invalid_argument("kafka source: no topics given");
+  }
+  if (options_.brokers.empty()) {
+    throw std::invalid_argument("kafka source: no brokers given");
+  }
 }
 
 KafkaSource::~KafkaSource() = default;
 
 std::shared_ptr<KafkaSource::Consumer> KafkaSource::consumer() const {
   // the caller holds mutex_
-  if (!consumer_) consumer_ = std::make_shared<Consumer>(options_);
+  if (!consumer_) {
+    consumer_ = std::make_shared<Consumer>(options_);
+  }
   return consumer_;
 }
 
 std::vector<std::string> KafkaSource::list_parts() const {
   std::lock_guard lock(mutex_);
-  if (parts_) return *parts_;
+  if (parts_) {
+    return *parts_;
+  }
   auto c = consumer();
   const rd_kafka_metadata_t* raw = nullptr;
   const rd_kafka_resp_err_t err =
@@ -242,7 +266,9 @@ std::vector<std::string> KafkaSource::list_parts() const {
   for (const std::string& topic : options_.topics) {
     const rd_kafka_metadata_topic_t* found = nullptr;
     for (int i = 0; i < md->topic_cnt; ++i) {
-      if (topic == md->topics[i].topic) found = &md->topics[i];
+      if (topic == md->topics[i].topic) {
+        found = &md->topics[i];
+      }
     }
     if (found == nullptr || found->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
       throw std::runtime_error(fmt::format("kafka source: topic '{}' does not exist on brokers {}",
@@ -295,10 +321,14 @@ std::unique_ptr<KafkaSource::partition_type> KafkaSource::build_part(
           "kafka topic '{}' partition {}: cannot read the committed offset from brokers {}: {}",
           topic, partition, options_.brokers, rd_kafka_err2str(err)));
     }
-    if (list->elems[0].offset >= 0) start = list->elems[0].offset;
+    if (list->elems[0].offset >= 0) {
+      start = list->elems[0].offset;
+    }
   }
   std::optional<std::int64_t> end;
-  if (!options_.tail) end = hi;
+  if (!options_.tail) {
+    end = hi;
+  }
   return std::make_unique<KafkaPartition>(std::move(c), topic, partition, start, end, options_);
 }
 

@@ -13,7 +13,9 @@ LinePartition::LinePartition(const std::filesystem::path& path, std::size_t batc
       batch_size_(batch_size == 0 ? 1 : batch_size),
       offset_(offset),
       follow_(follow) {
-  if (!in_) throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
+  if (!in_) {
+    throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
+  }
   in_.seekg(static_cast<std::streamoff>(offset));
   if (!in_) {
     throw std::runtime_error(
@@ -32,7 +34,9 @@ NextBatch<std::string> LinePartition::next_batch() {
     }
     if (in_.eof()) {  // a last line without '\n'
       at_end = true;
-      if (follow_) break;  // its end may still be written: read it again later
+      if (follow_) {
+        break;  // its end may still be written: read it again later
+      }
       offset_ += line.size();
       out.push_back(std::move(line));
       break;
@@ -45,12 +49,16 @@ NextBatch<std::string> LinePartition::next_batch() {
     in_.seekg(static_cast<std::streamoff>(offset_));
   }
   waiting_ = out.empty() && follow_.has_value();
-  if (out.empty() && at_end && !follow_) return end_of_partition;
+  if (out.empty() && at_end && !follow_) {
+    return end_of_partition;
+  }
   return out;
 }
 
 std::optional<Instant> LinePartition::next_awake() {
-  if (!waiting_) return std::nullopt;
+  if (!waiting_) {
+    return std::nullopt;
+  }
   return clock().now() + *follow_;
 }
 

@@ -20,17 +20,23 @@ struct MockCluster::Impl {
 };
 
 MockCluster::MockCluster(int brokers) : impl_(std::make_unique<Impl>()) {
-  if (brokers < 1) throw std::invalid_argument("a mock cluster needs at least one broker");
+  if (brokers < 1) {
+    throw std::invalid_argument("a mock cluster needs at least one broker");
+  }
   // log_level 3: the host client has no bootstrap.servers of its own and would say so
   impl_->host = detail::make_client(RD_KAFKA_PRODUCER, "mock cluster", {{"log_level", "3"}}, {});
   impl_->cluster = rd_kafka_mock_cluster_new(impl_->host.get(), brokers);
-  if (impl_->cluster == nullptr) throw std::runtime_error("cannot start the mock cluster");
+  if (impl_->cluster == nullptr) {
+    throw std::runtime_error("cannot start the mock cluster");
+  }
   impl_->bootstrap = rd_kafka_mock_cluster_bootstraps(impl_->cluster);
   impl_->brokers = brokers;
 }
 
 MockCluster::~MockCluster() {
-  if (impl_ && impl_->cluster != nullptr) rd_kafka_mock_cluster_destroy(impl_->cluster);
+  if (impl_ && impl_->cluster != nullptr) {
+    rd_kafka_mock_cluster_destroy(impl_->cluster);
+  }
 }
 
 const std::string& MockCluster::bootstrap() const { return impl_->bootstrap; }

@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
       const std::string arg = argv[i];
       if (arg == "--brokers" && i + 1 < argc) {
         brokers = std::stoi(argv[++i]);
-        if (brokers < 1 || brokers > 3) return usage("--brokers must be 1, 2 or 3");
+        if (brokers < 1 || brokers > 3) {
+          return usage("--brokers must be 1, 2 or 3");
+        }
       } else if (arg == "--topic" && i + 1 < argc) {
         const std::string spec = argv[++i];
         const auto colon = spec.rfind(':');
@@ -53,7 +55,9 @@ int main(int argc, char** argv) {
   }
   try {
     weir::kafka::MockCluster cluster(brokers);
-    for (const auto& [name, partitions] : topics) cluster.create_topic(name, partitions);
+    for (const auto& [name, partitions] : topics) {
+      cluster.create_topic(name, partitions);
+    }
     std::cout << cluster.bootstrap() << std::endl;  // flushed: the caller waits for it
     std::string line;
     while (std::getline(std::cin, line)) {
@@ -63,7 +67,9 @@ int main(int argc, char** argv) {
       try {
         if (cmd == "down" || cmd == "up") {
           int id = 0;
-          if (!(in >> id)) throw std::invalid_argument(cmd + " wants a broker id");
+          if (!(in >> id)) {
+            throw std::invalid_argument(cmd + " wants a broker id");
+          }
           cmd == "down" ? cluster.broker_down(id) : cluster.broker_up(id);
         } else if (cmd == "topic") {
           std::string name;

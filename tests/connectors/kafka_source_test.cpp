@@ -240,3 +240,23 @@ TEST_CASE("KafkaSource loses nothing when the broker goes down mid-read and come
   std::sort(expected.begin(), expected.end());
   CHECK(rows(got) == expected);
 }
+
+TEST_CASE("KafkaSource over several topics has a partition per topic partition") {
+  MockClusterProcess cluster({"--topic", "a:2", "--topic", "b:1"});
+  kcat_produce(cluster.bootstrap(), "a", 1, {"x:1"});
+  kcat_produce(cluster.bootstrap(), "b", 0, {"y:2", "z:3"});
+  auto opts = options(cluster, "a");
+  opts.topics.push_back("b");
+  auto src = std::make_shared<KafkaSource>(opts);
+  CHECK(src->list_parts() == std::vector<std::string>{"0-a", "1-a", "0-b"});
+  weir::Dataflow flow("kafka");
+  auto s = weir::op::input("in", flow, src);
+  weir::testing::TestingSink<KafkaMessage> sink;
+  weir::op::output("out", s, sink);
+  REQUIRE(weir::run(flow, {.workers = 2}) == weir::RunOutcome::completed);
+  std::vector<std::string> got;
+  for (const auto& m : sink.items()) {
+    got.push_back(cat(m.topic, "/", std::to_string(m.partition), "/", *m.key, "=", *m.value));
+  }
+  CHECK(weir_test::sorted(got) == std::vector<std::string>{"a/1/x=1", "b/0/y=2", "b/0/z=3"});
+}
