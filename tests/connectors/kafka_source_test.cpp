@@ -260,3 +260,39 @@ TEST_CASE("KafkaSource over several topics has a partition per topic partition")
   }
   CHECK(weir_test::sorted(got) == std::vector<std::string>{"a/1/x=1", "b/0/y=2", "b/0/z=3"});
 }
+
+TEST_CASE("A dataflow reading Kafka loses nothing when the broker goes down mid-run") {
+  MockClusterProcess cluster({"--topic", "flow:2"});
+  for (int p = 0; p < 2; ++p) {
+    kcat_produce(cluster.bootstrap(), "flow", p, numbered("v", 0, 1000),
+                 "-X batch.num.messages=20 -X linger.ms=0");
+  }
+  auto opts = options(cluster, "flow");
+  opts.batch_size = 10;
+  opts.properties["max.partition.fetch.bytes"] = "1024";
+  opts.properties["queued.max.messages.kbytes"] = "1";
+  weir::Dataflow flow("kafka");
+  auto s = weir::op::input("in", flow, std::make_shared<KafkaSource>(opts));
+  // a slow step, so the outage surely falls in the middle of the run
+  auto slow = weir::op::map("slow", s, [](KafkaMessage&& m) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    return std::move(m);
+  });
+  weir::testing::TestingSink<KafkaMessage> sink;
+  weir::op::output("out", slow, sink);
+  std::thread run([&] { weir::run(flow); });
+  while (sink.items().size() < 100) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(cluster.command("down 1") == "ok");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(sink.items().size() < 2000);  // the outage did interrupt the run
+  REQUIRE(cluster.command("up 1") == "ok");
+  run.join();
+  std::vector<Row> expected;
+  for (int p = 0; p < 2; ++p) {
+    for (int i = 0; i < 1000; ++i) {
+      expected.emplace_back(p, i, cat("k", std::to_string(i)), cat("v", std::to_string(i)));
+    }
+  }
+  std::sort(expected.begin(), expected.end());
+  CHECK(rows(sink.items()) == expected);
+}
