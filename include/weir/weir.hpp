@@ -17,6 +17,7 @@
 #include "weir/inputs/batching.hpp"
 #include "weir/inputs/clock.hpp"
 #include "weir/inputs/errors.hpp"
+#include "weir/inputs/push_source.hpp"
 #include "weir/inputs/simple_polling_source.hpp"
 #include "weir/inputs/source.hpp"
 #include "weir/operators/aggregate.hpp"

@@ -14,11 +14,14 @@
 //  * close() runs once per built partition: when it ends, or when the run is torn down.
 //  * on_epoch_committed(epoch) runs once an epoch covering the partition's items is durable
 //    in the recovery store (only with recovery on).
+//  * set_waker(wake) hands the partition a way to wake its worker from another thread: the
+//    worker then polls the partition without waiting for next_awake.
 //  * A source object is shared by every worker of a process: list_parts, build_part and
 //    build may be called concurrently from several worker threads.
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +52,10 @@ class StatelessSourcePartition {
   [[nodiscard]] virtual std::optional<Instant> next_awake() { return std::nullopt; }
   virtual void close() {}
   virtual void on_epoch_committed(Epoch /*epoch*/) {}
+  /// Called once, right after the partition is built, with a function that makes its worker
+  /// poll it soon even while it sleeps until next_awake. Safe to call from any thread until
+  /// close() returns; for partitions fed by threads of their own (push sources).
+  virtual void set_waker(std::function<void()> /*wake*/) {}
 };
 
 template <class X, class S>

@@ -18,6 +18,7 @@
 // resumed run rebuilds it where the last committed epoch left it.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -51,6 +52,8 @@ class SourceNode final : public Node {
     Instant awake{};
     // the partition's encoded key and state (fixed partitions when recovery is on)
     std::function<std::pair<std::string, std::string>()> snapshot{};
+    // set by the partition's waker (from any thread): poll it before `awake`
+    std::shared_ptr<std::atomic<bool>> woken = std::make_shared<std::atomic<bool>>(false);
   };
 
   SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
@@ -64,6 +67,13 @@ class SourceNode final : public Node {
                      std::unique_ptr<StatelessSourcePartition<X>> part,
                      std::function<std::pair<std::string, std::string>()> snapshot = {}) {
     Slot s{std::move(name), std::move(part), WorkerContext::now(), std::move(snapshot)};
+    WorkerSignal& signal = ctx_.shared().signal(ctx_.index());
+    guarded(ctx_, step_id(), s.name, "set_waker", [&] {
+      s.part->set_waker([woken = s.woken, &signal] {
+        woken->store(true, std::memory_order_release);
+        signal.notify();
+      });
+    });
     auto awake =
         guarded(ctx_, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
     if (awake) s.awake = *awake;
@@ -85,7 +95,8 @@ class SourceNode final : public Node {
     bool produced = false;
     bool ended = false;
     for (auto& s : slots_) {
-      if (!s.part || s.awake > now) continue;
+      if (!s.part) continue;
+      if (s.awake > now && !s.woken->exchange(false, std::memory_order_acq_rel)) continue;
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
       if (!batch) {
@@ -121,7 +132,9 @@ class SourceNode final : public Node {
     std::optional<Instant> at;
     if (slots_.empty()) return WorkerContext::now();
     for (const auto& s : slots_) {
-      if (s.part && (!at || s.awake < *at)) at = s.awake;
+      if (!s.part) continue;
+      const Instant a = s.woken->load(std::memory_order_acquire) ? WorkerContext::now() : s.awake;
+      if (!at || a < *at) at = a;
     }
     if (ctx_.epoch_interval() > Duration::zero()) {
       Instant close_at = epoch_started_ + ctx_.epoch_interval();

@@ -1,0 +1,420 @@
+#pragma once
+// Push-style sources: for clients that own a loop and call back, the user writes run(), and
+// the runtime runs it on a thread of its own and hands what it pushes to the dataflow.
+//
+// Three shapes, each a class to derive from and build through PushSource:
+//  * Subject<X> (Pathway's ConnectorSubject): run() calls next(item), commit() and close().
+//    Items reach the dataflow at commit() or, at the latest, `autocommit` after they were
+//    pushed; a group committed together is never split across an epoch. close() ends the
+//    partition (returning from run() does too, committing what was pushed). on_stop() is
+//    called (from the worker's thread) when the partition stops: the dataflow ends or stops,
+//    or run() failed; use it to make a blocking run() return.
+//  * Producer<X> (Quix's Source): run() loops while running(), calling produce(item); each
+//    item reaches the dataflow at once. When the dataflow stops, running() turns false and
+//    run() must return within `shutdown_timeout`.
+//  * StatefulProducer<X>: a Producer with a key/value state() and flush(). flush() releases
+//    the items produced since the last flush together with the state as of that moment;
+//    the state is snapshotted with the epoch whose items it covers, and after a restart
+//    run() starts with the state of the last committed epoch (items produced after the
+//    last flush are produced again by the resumed run()). Returning from run() flushes.
+//
+// Backpressure: at most `backlog` items wait between run() and the dataflow; next(),
+// produce() and a full ring block until the worker has taken some. Once the partition is
+// stopped, next(), produce(), commit() and flush() throw PushStopped: let it propagate.
+//
+// Partitions: PushSource takes partition names; each partition gets its own object (from
+// `make(partition)`), its own run() thread and its own state, and is assigned to a worker
+// like any fixed partition. An exception from run() stops the dataflow with an error naming
+// the step and partition, after every item committed before it has been delivered.
+//
+// Guarantees: Subject and Producer restart run() from scratch on resume (at-least-once if
+// run() replays its input, at-most-once if it reads only new data); StatefulProducer resumes
+// from its last committed state (exactly-once with an exactly-once sink, for a run() that
+// produces deterministically from its state).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "weir/inputs/clock.hpp"
+#include "weir/inputs/detail/push_ring.hpp"
+#include "weir/inputs/source.hpp"
+
+namespace weir::push {
+
+struct PushOptions {
+  /// Items that may wait between run() and the dataflow.
+  std::size_t backlog = 65536;
+  /// Subject: the longest an uncommitted item waits before it is released anyway.
+  Duration autocommit = std::chrono::milliseconds(1500);
+  /// How long run() has to return once the partition is stopped.
+  Duration shutdown_timeout = std::chrono::seconds(10);
+};
+
+/// A StatefulProducer's state: string keys to string values.
+class KeyValueState {
+ public:
+  [[nodiscard]] std::optional<std::string> get(const std::string& key) const {
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  void set(std::string key, std::string value) { map_[std::move(key)] = std::move(value); }
+  void erase(const std::string& key) { map_.erase(key); }
+  [[nodiscard]] const std::map<std::string, std::string>& all() const { return map_; }
+  bool operator==(const KeyValueState&) const = default;
+
+  /// The state as bytes (lengths as 8-byte little-endian counts), and back.
+  [[nodiscard]] std::string encode() const {
+    std::string out;
+    for (const auto& [k, v] : map_) {
+      put(out, k);
+      put(out, v);
+    }
+    return out;
+  }
+  static KeyValueState decode(std::string_view bytes) {
+    KeyValueState s;
+    while (!bytes.empty()) {
+      std::string k = take(bytes);
+      s.map_[std::move(k)] = take(bytes);
+    }
+    return s;
+  }
+
+ private:
+  static void put(std::string& out, const std::string& s) {
+    std::uint64_t n = s.size();
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFFU));
+    out.append(s);
+  }
+  static std::string take(std::string_view& bytes) {
+    if (bytes.size() < 8) throw std::runtime_error("a push source's state is truncated");
+    std::uint64_t n = 0;
+    for (int i = 0; i < 8; ++i)
+      n |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    bytes.remove_prefix(8);
+    if (bytes.size() < n) throw std::runtime_error("a push source's state is truncated");
+    std::string s(bytes.substr(0, n));
+    bytes.remove_prefix(n);
+    return s;
+  }
+  std::map<std::string, std::string> map_;
+};
+
+namespace detail {
+
+/// What a push object reaches of its partition while run() runs.
+template <class X>
+struct Endpoint {
+  PushRing<X>* ring = nullptr;
+  std::atomic<bool>* running = nullptr;
+  std::atomic<bool>* closed = nullptr;
+  // StatefulProducer: records the state released with the items up to an index
+  std::function<void(std::uint64_t, std::string)> on_flush;
+};
+
+template <class Impl>
+class PushPartition;
+
+}  // namespace detail
+
+template <class X>
+class Subject {
+ public:
+  using item_type = X;
+  static constexpr detail::Release kRelease = detail::Release::commit;
+  Subject() = default;
+  Subject(const Subject&) = delete;
+  Subject& operator=(const Subject&) = delete;
+  virtual ~Subject() = default;
+
+  virtual void run() = 0;
+  virtual void on_stop() {}
+
+ protected:
+  /// Queues `item`; blocks while the backlog is full.
+  void next(X item) { endpoint_.ring->push(std::move(item)); }
+  /// Releases every item queued so far to the dataflow, as one group.
+  void commit() { endpoint_.ring->commit(); }
+  /// No more items: commits, and the partition ends once they are delivered.
+  void close() {
+    endpoint_.ring->commit();
+    endpoint_.closed->store(true, std::memory_order_release);
+    endpoint_.ring->wake_consumer();
+  }
+
+ private:
+  template <class>
+  friend class detail::PushPartition;
+  detail::Endpoint<X> endpoint_;
+};
+
+template <class X>
+class Producer {
+ public:
+  using item_type = X;
+  static constexpr detail::Release kRelease = detail::Release::immediate;
+  Producer() = default;
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+  virtual ~Producer() = default;
+
+  virtual void run() = 0;
+
+ protected:
+  /// False once the dataflow stops this partition: run() must return.
+  [[nodiscard]] bool running() const { return endpoint_.running->load(std::memory_order_acquire); }
+  /// Hands `item` to the dataflow; blocks while the backlog is full.
+  void produce(X item) { endpoint_.ring->push(std::move(item)); }
+
+ private:
+  template <class>
+  friend class detail::PushPartition;
+  detail::Endpoint<X> endpoint_;
+};
+
+template <class X>
+class StatefulProducer {
+ public:
+  using item_type = X;
+  static constexpr detail::Release kRelease = detail::Release::commit_only;
+  StatefulProducer() = default;
+  StatefulProducer(const StatefulProducer&) = delete;
+  StatefulProducer& operator=(const StatefulProducer&) = delete;
+  virtual ~StatefulProducer() = default;
+
+  virtual void run() = 0;
+
+ protected:
+  [[nodiscard]] bool running() const { return endpoint_.running->load(std::memory_order_acquire); }
+  /// Queues `item`; it reaches the dataflow at the next flush().
+  void produce(X item) { endpoint_.ring->push(std::move(item)); }
+  /// The state: at the start of run(), as of the last committed epoch (empty on a fresh run).
+  KeyValueState& state() { return state_; }
+  /// Releases the items produced since the last flush, with the state as of now.
+  void flush() {
+    endpoint_.on_flush(endpoint_.ring->pushed(), state_.encode());
+    endpoint_.ring->commit();
+  }
+
+ private:
+  template <class>
+  friend class detail::PushPartition;
+  detail::Endpoint<X> endpoint_;
+  KeyValueState state_;
+};
+
+namespace detail {
+
+template <class Impl>
+class PushPartition final : public StatefulSourcePartition<typename Impl::item_type, std::string> {
+  using X = typename Impl::item_type;
+  static constexpr bool kStateful = std::is_base_of_v<StatefulProducer<X>, Impl>;
+  static constexpr bool kSubject = std::is_base_of_v<Subject<X>, Impl>;
+
+  // Shared with the run() thread (which may outlive a partition stopped too late).
+  struct Shared {
+    explicit Shared(std::size_t backlog) : ring(backlog, Impl::kRelease) {}
+    PushRing<X> ring;
+    std::atomic<bool> running{true};
+    std::atomic<bool> closed{false};
+    std::atomic<bool> done{false};
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::exception_ptr error;
+    std::vector<std::pair<std::uint64_t, std::string>> flushes;  // (items up to, state)
+    std::unique_ptr<Impl> impl;
+  };
+
+ public:
+  PushPartition(std::unique_ptr<Impl> impl, const PushOptions& o, std::optional<std::string> resume)
+      : o_(o), shared_(std::make_shared<Shared>(o.backlog)), snapshot_(resume.value_or("")) {
+    if (!impl) throw std::invalid_argument("the push source's factory returned nothing");
+    Shared& s = *shared_;
+    s.impl = std::move(impl);
+    auto& e = s.impl->endpoint_;
+    e.ring = &s.ring;
+    e.running = &s.running;
+    e.closed = &s.closed;
+    if constexpr (kStateful) {
+      s.impl->state_ = KeyValueState::decode(snapshot_);
+      e.on_flush = [&s](std::uint64_t upto, std::string state) {
+        std::lock_guard lock(s.mutex);
+        s.flushes.emplace_back(upto, std::move(state));
+      };
+    }
+    last_release_ = clock().now();
+    thread_ = std::thread([shared = shared_] {
+      Shared& sh = *shared;
+      try {
+        sh.impl->run();
+        // what run() left pushed
+        if constexpr (kStateful) {
+          sh.impl->flush();
+        } else {
+          sh.ring.commit();
+        }
+      } catch (const PushStopped&) {  // stopped: nothing to report
+      } catch (...) {
+        std::lock_guard lock(sh.mutex);
+        sh.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(sh.mutex);
+        sh.done.store(true, std::memory_order_release);
+      }
+      sh.cv.notify_all();
+      sh.ring.wake_consumer();
+    });
+  }
+  PushPartition(const PushPartition&) = delete;
+  PushPartition& operator=(const PushPartition&) = delete;
+  ~PushPartition() override {
+    try {
+      stop();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): reported by close() when it matters
+    }
+  }
+
+  NextBatch<X> next_batch() override {
+    Shared& s = *shared_;
+    const bool done = s.done.load(std::memory_order_acquire);
+    const bool closed = s.closed.load(std::memory_order_acquire);
+    const Instant now = clock().now();
+    if constexpr (kSubject) {
+      if (now - last_release_ >= o_.autocommit) {
+        s.ring.release_all();
+        last_release_ = now;
+      }
+    }
+    std::vector<X> out;
+    const std::uint64_t head = s.ring.drain(out);
+    if constexpr (kStateful) take_flushes(head);
+    if (!out.empty()) {
+      idle_ = Duration::zero();
+      return out;
+    }
+    if (done || closed) {
+      std::exception_ptr error;
+      {
+        std::lock_guard lock(s.mutex);
+        error = s.error;
+      }
+      if (error) std::rethrow_exception(error);
+      return end_of_partition;
+    }
+    idle_ = std::min<Duration>(idle_ == Duration::zero() ? kFirstIdle : idle_ * 2, kMaxIdle);
+    return out;
+  }
+
+  [[nodiscard]] std::optional<Instant> next_awake() override {
+    if (idle_ == Duration::zero()) return std::nullopt;
+    Instant at = clock().now() + idle_;
+    if constexpr (kSubject) {
+      if (shared_->ring.has_unreleased()) at = std::min(at, last_release_ + o_.autocommit);
+    }
+    return at;
+  }
+
+  [[nodiscard]] std::string snapshot() override { return snapshot_; }
+
+  void set_waker(std::function<void()> wake) override { shared_->ring.set_waker(std::move(wake)); }
+
+  void close() override { stop(); }
+
+ private:
+  static constexpr Duration kFirstIdle = std::chrono::milliseconds(1);
+  static constexpr Duration kMaxIdle = std::chrono::milliseconds(50);
+
+  // The latest flushed state whose items have all been delivered.
+  void take_flushes(std::uint64_t head) {
+    Shared& s = *shared_;
+    std::lock_guard lock(s.mutex);
+    std::size_t used = 0;
+    while (used < s.flushes.size() && s.flushes[used].first <= head) {
+      snapshot_ = std::move(s.flushes[used].second);
+      ++used;
+    }
+    s.flushes.erase(s.flushes.begin(), s.flushes.begin() + static_cast<std::ptrdiff_t>(used));
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    Shared& s = *shared_;
+    s.running.store(false, std::memory_order_release);
+    s.ring.stop();
+    if constexpr (kSubject) s.impl->on_stop();
+    std::unique_lock lock(s.mutex);
+    const bool ended = s.cv.wait_for(lock, o_.shutdown_timeout,
+                                     [&] { return s.done.load(std::memory_order_acquire); });
+    lock.unlock();
+    if (ended) {
+      thread_.join();
+      return;
+    }
+    thread_.detach();  // it keeps `shared_` alive until run() returns, if ever
+    throw std::runtime_error(
+        "run() did not return within the shutdown timeout of " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(o_.shutdown_timeout).count()) +
+        " ms after the source was stopped");
+  }
+
+  PushOptions o_;
+  std::shared_ptr<Shared> shared_;
+  std::string snapshot_;
+  std::thread thread_;
+  Instant last_release_;
+  Duration idle_{0};
+};
+
+}  // namespace detail
+
+/// A fixed-partitioned source whose partitions are push objects (Subject, Producer or
+/// StatefulProducer subclasses) made by `make(partition name)`.
+template <class Impl>
+class PushSource final : public FixedPartitionedSource<typename Impl::item_type, std::string> {
+ public:
+  using X = typename Impl::item_type;
+  using Make = std::function<std::unique_ptr<Impl>(const std::string& partition)>;
+
+  PushSource(std::vector<std::string> partitions, Make make, PushOptions options = {})
+      : partitions_(std::move(partitions)), make_(std::move(make)), options_(options) {
+    if (partitions_.empty()) throw std::invalid_argument("a push source needs a partition");
+    if (options_.autocommit <= Duration::zero()) {
+      throw std::invalid_argument("a push source's autocommit interval must be positive");
+    }
+  }
+  /// One partition named `name`.
+  PushSource(std::string name, Make make, PushOptions options = {})
+      : PushSource(std::vector<std::string>{std::move(name)}, std::move(make), options) {}
+
+  [[nodiscard]] std::vector<std::string> list_parts() const override { return partitions_; }
+  std::unique_ptr<StatefulSourcePartition<X, std::string>> build_part(
+      const std::string& /*step_id*/, const std::string& for_part,
+      std::optional<std::string> resume_state) const override {
+    return std::make_unique<detail::PushPartition<Impl>>(make_(for_part), options_,
+                                                         std::move(resume_state));
+  }
+
+ private:
+  std::vector<std::string> partitions_;
+  Make make_;
+  PushOptions options_;
+};
+
+}  // namespace weir::push
