@@ -122,10 +122,11 @@ TEST_CASE("a Subject's uncommitted items are released by autocommit; close() end
   std::thread run([&] { weir::run(flow); });
   CHECK(eventually([&] { return sink.items().size() == 2; }));
   {
+    // notified under the lock: once released, the subject may end and be destroyed
     std::lock_guard lock(subject->m);
     subject->go = true;
+    subject->cv.notify_all();
   }
-  subject->cv.notify_all();
   run.join();
   CHECK(sink.items() == std::vector<std::string>{"a", "b", "c"});
 }
