@@ -7,6 +7,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +47,14 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return {};
+}
+
+/// The whole content of the file at `p` (empty if it cannot be read).
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 /// A fresh empty directory under the system temp directory, removed with everything in it

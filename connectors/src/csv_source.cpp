@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "file_checks.hpp"
+
 namespace weir::files {
 
 const std::string& CsvRow::operator[](std::string_view name) const {
@@ -205,14 +207,7 @@ CSVSource::CSVSource(std::filesystem::path path, CsvOptions options)
   }
 }
 
-std::vector<std::string> CSVSource::list_parts() const {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path_, ec)) {
-    throw std::runtime_error(
-        fmt::format("file '{}' does not exist or is not a regular file", path_.string()));
-  }
-  return {path_.string()};
-}
+std::vector<std::string> CSVSource::list_parts() const { return detail::one_file_parts(path_); }
 
 std::unique_ptr<StatefulSourcePartition<CsvRow, CsvPosition>> CSVSource::build_part(
     const std::string& /*step_id*/, const std::string& /*for_part*/,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "file_checks.hpp"
 #include "line_partition.hpp"
 
 namespace weir::files {
@@ -13,14 +14,7 @@ FileSource::FileSource(std::filesystem::path path, std::size_t batch_size,
                        std::optional<Duration> follow)
     : path_(std::move(path)), batch_size_(batch_size == 0 ? 1 : batch_size), follow_(follow) {}
 
-std::vector<std::string> FileSource::list_parts() const {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path_, ec)) {
-    throw std::runtime_error(
-        fmt::format("file '{}' does not exist or is not a regular file", path_.string()));
-  }
-  return {path_.string()};
-}
+std::vector<std::string> FileSource::list_parts() const { return detail::one_file_parts(path_); }
 
 std::unique_ptr<StatefulSourcePartition<std::string, std::uint64_t>> FileSource::build_part(
     const std::string& /*step_id*/, const std::string& /*for_part*/,

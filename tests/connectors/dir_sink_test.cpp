@@ -6,14 +6,7 @@
 
 using KS = std::pair<std::string, std::string>;
 
-namespace {
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
+using weir_test::read_file;
 
 TEST_CASE("DirSink writes each item to the file its key chooses, exactly once across resumes") {
   weir_test::TempDir dir;
@@ -26,13 +19,13 @@ TEST_CASE("DirSink writes each item to the file its key chooses, exactly once ac
       weir::testing::TestingSource<KS>({{"a", "1"}, {"bb", "2"}, {"c", "3"}, {"dd", "4"}}));
   weir::op::output("out", s, sink);
   weir::run(flow, {.workers = 2});
-  CHECK(read(dir / "odd") == "1\n3\n");
-  CHECK(read(dir / "even") == "2\n4\n");
+  CHECK(read_file(dir / "odd") == "1\n3\n");
+  CHECK(read_file(dir / "even") == "2\n4\n");
 
   auto even = sink.build_part("s", "even", 2);  // as of its snapshot after "2\n"
   even->write_batch({"5"});
   even->close();
-  CHECK(read(dir / "even") == "2\n5\n");
+  CHECK(read_file(dir / "even") == "2\n5\n");
 }
 
 TEST_CASE(
@@ -49,7 +42,7 @@ TEST_CASE(
   weir::run(flow);
   std::size_t lines = 0;
   for (const char* f : {"part-0", "part-1", "part-2"}) {
-    const std::string text = read(dir / f);
+    const std::string text = read_file(dir / f);
     CHECK_FALSE(text.empty());
     lines += static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
   }

@@ -9,14 +9,7 @@ using namespace std::chrono_literals;
 using weir_test::TempDir;
 using KS = std::pair<std::string, std::string>;
 
-namespace {
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-}  // namespace
+using weir_test::read_file;
 
 TEST_CASE("FileSink writes a line per value - starts fresh - and truncates to its snapshot") {
   TempDir dir;
@@ -29,11 +22,11 @@ TEST_CASE("FileSink writes a line per value - starts fresh - and truncates to it
   CHECK(p->snapshot() == 12);
   p->write_batch({"gamma"});
   p->close();
-  CHECK(read(path) == "alpha\n\nbeta\ngamma\n");
+  CHECK(read_file(path) == "alpha\n\nbeta\ngamma\n");
   auto resumed = sink.build_part("s", path.string(), 12);
   resumed->write_batch({"delta"});
   resumed->close();
-  CHECK(read(path) == "alpha\n\nbeta\ndelta\n");
+  CHECK(read_file(path) == "alpha\n\nbeta\ndelta\n");
 }
 
 TEST_CASE("FileSink refuses to resume a file shorter than its snapshot") {
@@ -65,7 +58,7 @@ TEST_CASE("FileSink is exactly-once across an abort and a resume") {
     return weir::run(flow, {.epoch_interval = 10s, .recovery_directory = dir.path()});
   };
   CHECK(run() == weir::RunOutcome::aborted);
-  CHECK(read(path) == "a\nb\nc\n");  // c was written, but its epoch never committed
+  CHECK(read_file(path) == "a\nb\nc\n");  // c was written, but its epoch never committed
   CHECK(run() == weir::RunOutcome::completed);
-  CHECK(read(path) == "a\nb\nc\nd\n");
+  CHECK(read_file(path) == "a\nb\nc\nd\n");
 }
