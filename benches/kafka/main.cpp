@@ -49,10 +49,14 @@ void fill(const std::string& brokers, std::int64_t per_partition) {
       conf_with(
           {{"bootstrap.servers", brokers}, {"linger.ms", "20"}, {"batch.num.messages", "10000"}}),
       err.data(), err.size());
-  if (p == nullptr) throw std::runtime_error(err.data());
+  if (p == nullptr) {
+    throw std::runtime_error(err.data());
+  }
   std::mt19937_64 rng(42);
   std::string pool(1 << 20, '\0');
-  for (auto& c : pool) c = static_cast<char>(rng());
+  for (auto& c : pool) {
+    c = static_cast<char>(rng());
+  }
   for (std::int64_t i = 0; i < per_partition; ++i) {
     for (int part = 0; part < kPartitions; ++part) {
       char* value = pool.data() + rng() % (pool.size() - kValueBytes);
@@ -91,7 +95,9 @@ std::uint64_t raw(const std::string& brokers, std::uint64_t total) {
   settings["bootstrap.servers"] = brokers;
   std::array<char, 512> err{};
   rd_kafka_t* c = rd_kafka_new(RD_KAFKA_CONSUMER, conf_with(settings), err.data(), err.size());
-  if (c == nullptr) throw std::runtime_error(err.data());
+  if (c == nullptr) {
+    throw std::runtime_error(err.data());
+  }
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(kPartitions);
   for (int part = 0; part < kPartitions; ++part) {
     rd_kafka_topic_partition_list_add(list, kTopic, part)->offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -129,7 +135,9 @@ class CountSink final : public weir::DynamicSink<weir::kafka::KafkaMessage> {
     explicit Part(std::atomic<std::uint64_t>& n) : n_(&n) {}
     void write_batch(std::vector<weir::kafka::KafkaMessage>&& items) override {
       std::uint64_t ok = 0;
-      for (const auto& m : items) ok += m.value && m.value->size() == kValueBytes ? 1 : 0;
+      for (const auto& m : items) {
+        ok += m.value && m.value->size() == kValueBytes ? 1 : 0;
+      }
       n_->fetch_add(ok, std::memory_order_relaxed);
     }
 
@@ -182,15 +190,18 @@ int main(int argc, char** argv) {
   std::vector<double> t_w1;
   std::vector<double> t_w2;
   for (int r = 0; r < repeats; ++r) {
-    if (only.empty() || only == "raw")
+    if (only.empty() || only == "raw") {
       timed(
           "raw", [&] { return raw(brokers, total); }, t_raw);
-    if (only.empty() || only == "w1")
+    }
+    if (only.empty() || only == "w1") {
       timed(
           "w1", [&] { return weir_run(brokers, 1); }, t_w1);
-    if (only.empty() || only == "w2")
+    }
+    if (only.empty() || only == "w2") {
       timed(
           "w2", [&] { return weir_run(brokers, 2); }, t_w2);
+    }
   }
   const double n = static_cast<double>(total);
   if (!only.empty()) {

@@ -25,7 +25,9 @@ class Pushing final : public weir::push::Subject<std::uint64_t> {
   void run() override {
     for (std::uint64_t i = 0; i < n_; ++i) {
       next(i);
-      if ((i + 1) % kGroup == 0) commit();
+      if ((i + 1) % kGroup == 0) {
+        commit();
+      }
     }
     close();
   }
@@ -47,11 +49,15 @@ class Pulling final : public weir::FixedPartitionedSource<std::uint64_t, std::ui
   struct Part final : weir::StatefulSourcePartition<std::uint64_t, std::uint64_t> {
     Part(std::uint64_t n, std::uint64_t at) : n(n), at(at) {}
     weir::NextBatch<std::uint64_t> next_batch() override {
-      if (at >= n) return weir::end_of_partition;
+      if (at >= n) {
+        return weir::end_of_partition;
+      }
       std::vector<std::uint64_t> out;
       const std::uint64_t end = std::min(n, at + kGroup);
       out.reserve(end - at);
-      for (; at < end; ++at) out.push_back(at);
+      for (; at < end; ++at) {
+        out.push_back(at);
+      }
       return out;
     }
     std::uint64_t snapshot() override { return at; }
@@ -68,7 +74,9 @@ class SumSink final : public weir::DynamicSink<std::uint64_t> {
     explicit Part(std::atomic<std::uint64_t>* s) : sum(s) {}
     void write_batch(std::vector<std::uint64_t>&& items) override {
       std::uint64_t s = 0;
-      for (auto x : items) s += x;
+      for (auto x : items) {
+        s += x;
+      }
       sum->fetch_add(s, std::memory_order_relaxed);
     }
     std::atomic<std::uint64_t>* sum;
@@ -109,11 +117,17 @@ int main(int argc, char** argv) {
   auto timed = [&](const char* name, auto&& f, std::vector<double>& into) {
     std::uint64_t got = 0;
     into.push_back(weir_bench::seconds([&] { got = f(); }));
-    if (got != expected) throw std::runtime_error(std::string(name) + ": wrong sum");
+    if (got != expected) {
+      throw std::runtime_error(std::string(name) + ": wrong sum");
+    }
   };
   for (int r = 0; r < repeats; ++r) {
-    if (only.empty() || only == "pull") timed("pull", pull, t_pull);
-    if (only.empty() || only == "push") timed("push", push, t_push);
+    if (only.empty() || only == "pull") {
+      timed("pull", pull, t_pull);
+    }
+    if (only.empty() || only == "push") {
+      timed("push", push, t_push);
+    }
   }
   const double items = static_cast<double>(n);
   if (!only.empty()) {

@@ -74,11 +74,15 @@ Event parse(const weir::kafka::KafkaMessage& m) {
                               std::to_string(m.offset) + ": not user,amount,timestamp_ms: '" +
                               m.value.value_or("") + "'");
   };
-  if (m.error) throw std::runtime_error(m.error->message);
+  if (m.error) {
+    throw std::runtime_error(m.error->message);
+  }
   const std::string& v = m.value.value_or("");
   const auto c1 = v.find(',');
   const auto c2 = v.find(',', c1 == std::string::npos ? c1 : c1 + 1);
-  if (c1 == std::string::npos || c2 == std::string::npos) throw fail();
+  if (c1 == std::string::npos || c2 == std::string::npos) {
+    throw fail();
+  }
   Event e{v.substr(0, c1)};
   if (std::from_chars(v.data() + c1 + 1, v.data() + c2, e.amount).ec != std::errc{} ||
       std::from_chars(v.data() + c2 + 1, v.data() + v.size(), e.ts_ms).ec != std::errc{}) {
@@ -160,7 +164,9 @@ bool take_flags(int argc, char** argv, Options& o, std::vector<const char*>& res
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
-      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      if (i + 1 >= argc) {
+        throw std::invalid_argument(a + " needs a value");
+      }
       return argv[++i];
     };
     if (a == "--brokers") {
@@ -169,7 +175,9 @@ bool take_flags(int argc, char** argv, Options& o, std::vector<const char*>& res
       o.topic = value();
     } else if (a == "--events") {
       o.events = std::stoll(value());
-      if (o.events < 1) throw std::invalid_argument("--events must be at least 1");
+      if (o.events < 1) {
+        throw std::invalid_argument("--events must be at least 1");
+      }
     } else if (a == "--out") {
       o.out = value();
     } else {
@@ -194,7 +202,9 @@ int main(int argc, char** argv) {
   auto args = weir::RunArgs::parse_program(
       static_cast<int>(rest.size()), rest.data(), 0,
       "[--brokers HOST:PORT] [--topic NAME] [--events N] [--out FILE]", exit_code);
-  if (!args) return exit_code;
+  if (!args) {
+    return exit_code;
+  }
   try {
     if (args->config.recovery_directory.empty()) {
       args->config.recovery_directory = "kafka_window.state";

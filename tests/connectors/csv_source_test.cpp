@@ -24,7 +24,9 @@ std::vector<std::string> read_all(const CSVSource& src, const std::string& part,
         continue;
       }
       std::string line = std::to_string(r.line) + ":";
-      for (const auto& f : r.fields) line.append("[").append(f).append("]");
+      for (const auto& f : r.fields) {
+        line.append("[").append(f).append("]");
+      }
       out.push_back(line);
     }
   }

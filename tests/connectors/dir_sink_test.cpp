@@ -36,7 +36,9 @@ TEST_CASE(
   CHECK(sink.list_parts() == std::vector<std::string>{"part-0", "part-1", "part-2"});
   weir::Dataflow flow("dirs");
   std::vector<KS> items;
-  for (int i = 0; i < 30; ++i) items.emplace_back(std::to_string(i), std::to_string(i));
+  for (int i = 0; i < 30; ++i) {
+    items.emplace_back(std::to_string(i), std::to_string(i));
+  }
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<KS>(items));
   weir::op::output("out", s, sink);
   weir::run(flow);

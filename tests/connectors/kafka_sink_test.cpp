@@ -51,7 +51,9 @@ TEST_CASE("KafkaSink writes keyed items that kcat reads back byte for byte") {
   REQUIRE(weir::run(flow, {.workers = 2}) == weir::RunOutcome::completed);
 
   Lines expected;
-  for (const auto& [k, v] : items) expected.push_back(k + "\t" + v);
+  for (const auto& [k, v] : items) {
+    expected.push_back(k + "\t" + v);
+  }
   std::sort(expected.begin(), expected.end());
   CHECK(kcat_read(cluster, "out", "%k\\t%s") == expected);
 }
@@ -133,7 +135,9 @@ TEST_CASE("A dataflow writing to Kafka loses nothing when the broker goes down m
       weir::kafka::keyed_encoder(weir::kafka::string_bytes{}, weir::kafka::string_bytes{}));
   weir::op::output("out", msgs, KafkaSink({.brokers = cluster.bootstrap(), .topic = "out"}));
   std::thread run([&] { weir::run(flow); });
-  while (written < 100) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (written < 100) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   REQUIRE(cluster.command("down 1") == "ok");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(written < 2000);  // the outage did interrupt the run
@@ -141,7 +145,9 @@ TEST_CASE("A dataflow writing to Kafka loses nothing when the broker goes down m
   run.join();
   // at-least-once: every item is there (a retried request may have been stored twice)
   Lines expected;
-  for (const auto& [k, v] : items) expected.push_back(k + "\t" + v);
+  for (const auto& [k, v] : items) {
+    expected.push_back(k + "\t" + v);
+  }
   std::sort(expected.begin(), expected.end());
   Lines got = kcat_read(cluster, "out", "%k\\t%s");
   got.erase(std::unique(got.begin(), got.end()), got.end());

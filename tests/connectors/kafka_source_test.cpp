@@ -58,9 +58,15 @@ std::vector<KafkaMessage> drain(weir::StatefulSourcePartition<KafkaMessage, std:
   while (got.size() < limit) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     auto batch = part.next_batch();
-    if (!batch) break;
-    for (auto& m : *batch) got.push_back(std::move(m));
-    if (batch->empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (!batch) {
+      break;
+    }
+    for (auto& m : *batch) {
+      got.push_back(std::move(m));
+    }
+    if (batch->empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
   return got;
 }
@@ -121,7 +127,9 @@ TEST_CASE("KafkaSource resumes at its snapshot offset, starts at the end if aske
 
   auto resumed = src.build_part("s", "0-log", at);
   std::vector<std::int64_t> offsets;
-  for (const auto& m : drain(*resumed)) offsets.push_back(m.offset);
+  for (const auto& m : drain(*resumed)) {
+    offsets.push_back(m.offset);
+  }
   CHECK(offsets == std::vector<std::int64_t>{4, 5, 6, 7, 8, 9});
   CHECK(resumed->snapshot() == 10);
   resumed->close();
@@ -221,7 +229,9 @@ TEST_CASE("KafkaSource loses nothing when the broker goes down mid-read and come
     for (auto& part : parts) {
       auto b = part->next_batch();
       if (b) {
-        for (auto& m : *b) got.push_back(std::move(m));
+        for (auto& m : *b) {
+          got.push_back(std::move(m));
+        }
       }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -229,7 +239,9 @@ TEST_CASE("KafkaSource loses nothing when the broker goes down mid-read and come
   CHECK(got.size() < 4000);  // the outage did interrupt the reading
   REQUIRE(cluster.command("up 1") == "ok");
   for (auto& part : parts) {
-    for (auto& m : drain(*part)) got.push_back(std::move(m));
+    for (auto& m : drain(*part)) {
+      got.push_back(std::move(m));
+    }
   }
   std::vector<Row> expected;
   for (int p = 0; p < 2; ++p) {
@@ -281,7 +293,9 @@ TEST_CASE("A dataflow reading Kafka loses nothing when the broker goes down mid-
   weir::testing::TestingSink<KafkaMessage> sink;
   weir::op::output("out", slow, sink);
   std::thread run([&] { weir::run(flow); });
-  while (sink.items().size() < 100) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (sink.items().size() < 100) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   REQUIRE(cluster.command("down 1") == "ok");
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(sink.items().size() < 2000);  // the outage did interrupt the run

@@ -20,13 +20,17 @@ int run_demo(const std::filesystem::path& dir, const std::vector<std::string>& a
              std::optional<std::chrono::milliseconds> after = std::nullopt, int signal = SIGINT) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
+    if (::chdir(dir.c_str()) != 0) {
+      ::_exit(126);
+    }
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 2);
     std::vector<std::string> copy = args;
     std::string bin = WEIR_KAFKA_WINDOW_BIN;
     std::vector<char*> argv{bin.data()};
-    for (auto& a : copy) argv.push_back(a.data());
+    for (auto& a : copy) {
+      argv.push_back(a.data());
+    }
     argv.push_back(nullptr);
     ::execv(bin.c_str(), argv.data());
     ::_exit(127);
@@ -35,7 +39,9 @@ int run_demo(const std::filesystem::path& dir, const std::vector<std::string>& a
   if (after) {
     const auto deadline = std::chrono::steady_clock::now() + *after;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) return status;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        return status;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     ::kill(pid, signal);
@@ -47,7 +53,9 @@ int run_demo(const std::filesystem::path& dir, const std::vector<std::string>& a
 std::vector<std::string> lines_of(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::vector<std::string> out;
-  for (std::string l; std::getline(in, l);) out.push_back(l);
+  for (std::string l; std::getline(in, l);) {
+    out.push_back(l);
+  }
   return out;
 }
 
@@ -67,7 +75,9 @@ TEST_CASE("kafka_window interrupted or killed mid-run continues to exactly the f
   for (int ms : {150, 600, 900, 1200}) {
     const int status =
         run_demo(dir.path(), args, std::chrono::milliseconds(ms), ms % 300 == 0 ? SIGKILL : SIGINT);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++stopped;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++stopped;
+    }
   }
   CHECK(stopped > 0);
   REQUIRE(run_demo(dir.path(), args) == 0);

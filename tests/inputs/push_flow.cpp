@@ -36,7 +36,9 @@ class Counter final : public weir::push::StatefulProducer<std::string> {
 int main(int argc, char** argv) {
   int exit_code = 0;
   auto args = weir::RunArgs::parse_program(argc, argv, 2, "N OUT", exit_code);
-  if (!args) return exit_code;
+  if (!args) {
+    return exit_code;
+  }
   const long n = std::stol(args->positional[0]);
   weir::Dataflow flow("push_flow");
   auto numbers = weir::op::input(

@@ -24,7 +24,9 @@ template <class F>
 bool eventually(F&& done) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
     std::this_thread::sleep_for(1ms);
   }
   return true;
@@ -37,7 +39,9 @@ class Counting final : public Subject<int> {
   void run() override {
     for (int i = 0; i < n_; ++i) {
       next(i);
-      if ((i + 1) % group_ == 0) commit();
+      if ((i + 1) % group_ == 0) {
+        commit();
+      }
     }
     close();
   }
@@ -54,7 +58,9 @@ std::vector<T> drain(weir::StatefulSourcePartition<T, std::string>& p) {
   while (auto batch = p.next_batch()) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     got.insert(got.end(), batch->begin(), batch->end());
-    if (batch->empty()) std::this_thread::sleep_for(1ms);
+    if (batch->empty()) {
+      std::this_thread::sleep_for(1ms);
+    }
   }
   return got;
 }
@@ -80,11 +86,15 @@ TEST_CASE("a Subject's items reach the dataflow in order, a committed group with
   // an epoch per batch: groups may only share an epoch, never be split
   weir::run(flow, {.epoch_interval = weir::Duration::zero()});
   Ints expected(10'000);
-  for (int i = 0; i < 10'000; ++i) expected[i] = i;
+  for (int i = 0; i < 10'000; ++i) {
+    expected[i] = i;
+  }
   CHECK(sink.items() == expected);
   int split = 0;
   for (int g = 0; g + 7 <= 10'000; g += 7) {
-    for (int i = g; i < g + 7; ++i) split += epoch_of[i] != epoch_of[g] ? 1 : 0;
+    for (int i = g; i < g + 7; ++i) {
+      split += epoch_of[i] != epoch_of[g] ? 1 : 0;
+    }
   }
   CHECK(split == 0);
   CHECK(epoch_of[9'999] > epoch_of[0]);  // it did span several epochs
@@ -134,7 +144,9 @@ TEST_CASE("a Subject's uncommitted items are released by autocommit; close() end
 TEST_CASE("a Producer runs until the dataflow stops it; one ignoring running() is reported") {
   struct Endless final : Producer<int> {
     void run() override {
-      for (int i = 0; running(); ++i) produce(i);
+      for (int i = 0; running(); ++i) {
+        produce(i);
+      }
     }
   };
   weir::Dataflow flow("push");
@@ -142,7 +154,9 @@ TEST_CASE("a Producer runs until the dataflow stops it; one ignoring running() i
                              return std::make_unique<Endless>();
                            }));
   auto checked = weir::op::map("stop", s, [](int x) {
-    if (x == 5000) throw weir::AbortExecution();
+    if (x == 5000) {
+      throw weir::AbortExecution();
+    }
     return x;
   });
   weir::testing::TestingSink<int> sink;
@@ -150,13 +164,17 @@ TEST_CASE("a Producer runs until the dataflow stops it; one ignoring running() i
   CHECK(weir::run(flow) == weir::RunOutcome::aborted);
   const Ints got = sink.items();
   REQUIRE(got.size() <= 5000);
-  for (std::size_t i = 0; i < got.size(); ++i) REQUIRE(got[i] == static_cast<int>(i));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    REQUIRE(got[i] == static_cast<int>(i));
+  }
 
   struct Deaf final : Producer<int> {
     std::atomic<bool> release{false};
     void run() override {
       produce(1);
-      while (!release) std::this_thread::sleep_for(1ms);
+      while (!release) {
+        std::this_thread::sleep_for(1ms);
+      }
     }
   };
   Deaf* deaf = nullptr;
@@ -199,7 +217,9 @@ TEST_CASE("a full backlog blocks the pushing thread until the worker takes items
   std::this_thread::sleep_for(50ms);
   CHECK(pushed == 64);  // the ring is full: produce() blocks
   Ints expected(1000);
-  for (int i = 0; i < 1000; ++i) expected[i] = i;
+  for (int i = 0; i < 1000; ++i) {
+    expected[i] = i;
+  }
   CHECK(drain(*part) == expected);
 }
 
@@ -208,7 +228,9 @@ TEST_CASE("partitions of a push source each run on their own thread with their o
     explicit Range(std::string p) : part(std::move(p)) {}
     std::string part;
     void run() override {
-      for (int i = 0; i < 100; ++i) produce(part + "-" + std::to_string(i));
+      for (int i = 0; i < 100; ++i) {
+        produce(part + "-" + std::to_string(i));
+      }
     }
   };
   weir::Dataflow flow("push");
@@ -221,7 +243,9 @@ TEST_CASE("partitions of a push source each run on their own thread with their o
   weir::run(flow, {.workers = 2});
   std::vector<std::string> expected;
   for (const char* p : {"a", "b", "c"}) {
-    for (int i = 0; i < 100; ++i) expected.push_back(std::string(p) + "-" + std::to_string(i));
+    for (int i = 0; i < 100; ++i) {
+      expected.push_back(std::string(p) + "-" + std::to_string(i));
+    }
   }
   CHECK(weir_test::sorted(sink.items()) == weir_test::sorted(expected));
 }
@@ -231,7 +255,9 @@ TEST_CASE(
     "committed item") {
   struct Failing final : Subject<int> {
     void run() override {
-      for (int i = 0; i < 5; ++i) next(i);
+      for (int i = 0; i < 5; ++i) {
+        next(i);
+      }
       commit();
       next(98);  // never committed: lost with the failure
       next(99);
@@ -257,9 +283,13 @@ TEST_CASE("a StatefulProducer's snapshot is the state flushed with the items del
       for (int n = std::stoi(state().get("n").value_or("0")); n < upto; ++n) {
         produce(n);
         state().set("n", std::to_string(n + 1));
-        if (n % 3 == 2) flush();
+        if (n % 3 == 2) {
+          flush();
+        }
       }
-      while (running()) std::this_thread::sleep_for(1ms);
+      while (running()) {
+        std::this_thread::sleep_for(1ms);
+      }
     }
   };
   PushSource<Counter> src("c", [](const std::string&) { return std::make_unique<Counter>(); });
@@ -290,7 +320,9 @@ TEST_CASE("a StatefulProducer's snapshot is the state flushed with the items del
 
   struct Hoarder final : StatefulProducer<int> {
     void run() override {
-      for (int i = 0; i < 1000; ++i) produce(i);
+      for (int i = 0; i < 1000; ++i) {
+        produce(i);
+      }
     }
   };
   PushSource<Hoarder> hoard(
