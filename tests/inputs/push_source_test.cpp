@@ -333,3 +333,79 @@ TEST_CASE("a StatefulProducer's snapshot is the state flushed with the items del
         "64 items are waiting for a flush() that would release them: flush more often, or give "
         "the source a larger backlog");
 }
+
+TEST_CASE("an isolated push source runs in a child process: items cross, a crash is named") {
+  struct Words final : Producer<std::string> {
+    void run() override {
+      for (int i = 0; i < 100; ++i) produce(std::string("w").append(std::to_string(i)));
+    }
+  };
+  {
+    weir::Dataflow flow("push");
+    auto s =
+        weir::op::input("in", flow,
+                        PushSource<Words>(
+                            "words", [](const std::string&) { return std::make_unique<Words>(); },
+                            PushOptions{.isolate = true}));
+    weir::testing::TestingSink<std::string> sink;
+    weir::op::output("out", s, sink);
+    REQUIRE(weir::run(flow) == weir::RunOutcome::completed);
+    std::vector<std::string> expected;
+    for (int i = 0; i < 100; ++i) expected.push_back(std::string("w").append(std::to_string(i)));
+    CHECK(sink.items() == expected);
+  }
+  struct Crashing final : Producer<int> {
+    void run() override {
+      for (int i = 0; i < 10; ++i) produce(i);
+      std::this_thread::sleep_for(100ms);
+      std::abort();  // a client library gone wrong
+    }
+  };
+  weir::Dataflow flow("push");
+  auto s =
+      weir::op::input("in", flow,
+                      PushSource<Crashing>(
+                          "crashy", [](const std::string&) { return std::make_unique<Crashing>(); },
+                          PushOptions{.isolate = true}));
+  weir::testing::TestingSink<int> sink;
+  weir::op::output("out", s, sink);
+  CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
+        "step 'push.in' failed in next_batch (partition 'crashy', worker 0): its process was "
+        "killed by signal 6 (Aborted)");
+  const Ints got = sink.items();
+  REQUIRE(got.size() <= 10);
+  for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == static_cast<int>(i));
+}
+
+TEST_CASE("an isolated push source reports run()'s exception and carries a flushed state") {
+  struct Failing final : Subject<int> {
+    void run() override {
+      next(1);
+      commit();
+      throw std::runtime_error("client lost");
+    }
+  };
+  weir::Dataflow flow("push");
+  auto s = weir::op::input("in", flow,
+                           PushSource<Failing>(
+                               "ws", [](const std::string&) { return std::make_unique<Failing>(); },
+                               PushOptions{.isolate = true}));
+  weir::op::output("out", s, weir::testing::TestingSink<int>{});
+  CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
+        "step 'push.in' failed in next_batch (partition 'ws', worker 0): client lost");
+
+  struct Finite final : StatefulProducer<int> {
+    void run() override {
+      for (int n = std::stoi(state().get("n").value_or("0")); n < 5; ++n) {
+        produce(n);
+        state().set("n", std::to_string(n + 1));
+      }
+    }
+  };
+  PushSource<Finite> src(
+      "c", [](const std::string&) { return std::make_unique<Finite>(); },
+      PushOptions{.isolate = true});
+  auto part = src.build_part("s", "c", weir::push::KeyValueState{}.encode());
+  CHECK(drain(*part) == Ints{0, 1, 2, 3, 4});
+  CHECK(weir::push::KeyValueState::decode(part->snapshot()).get("n") == "5");
+}

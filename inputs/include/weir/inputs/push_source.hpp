@@ -27,15 +27,28 @@
 // like any fixed partition. An exception from run() stops the dataflow with an error naming
 // the step and partition, after every item committed before it has been delivered.
 //
+// Isolation (PushOptions::isolate): each partition's run() runs in a child process forked
+// when the partition is built, against a ring of its own; what it releases crosses a pipe
+// (items through Wire<X>) and is pushed into the partition here. A crash or abort there stops
+// the dataflow with an error naming the signal, leaving this process and its committed state
+// untouched; items released in the child but not yet across the pipe are lost with it
+// (resume replays them as for any crash). Stopping closes a pipe; the child calls on_stop()
+// and must end within the shutdown timeout, or it is killed.
+//
 // Guarantees: Subject and Producer restart run() from scratch on resume (at-least-once if
 // run() replays its input, at-most-once if it reads only new data); StatefulProducer resumes
 // from its last committed state (exactly-once with an exactly-once sink, for a run() that
 // produces deterministically from its state).
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
@@ -50,6 +63,7 @@
 #include <vector>
 
 #include "weir/inputs/clock.hpp"
+#include "weir/inputs/detail/pipe_frames.hpp"
 #include "weir/inputs/detail/push_ring.hpp"
 #include "weir/inputs/source.hpp"
 
@@ -62,6 +76,37 @@ struct PushOptions {
   Duration autocommit = std::chrono::milliseconds(1500);
   /// How long run() has to return once the partition is stopped.
   Duration shutdown_timeout = std::chrono::seconds(10);
+  /// Runs each partition's run() in a child process of its own (forked when the partition is
+  /// built): a crash or an abort there becomes an error naming the signal, and this process
+  /// (and what it has committed) is untouched. Items cross a pipe: X needs a Wire<X>.
+  bool isolate = false;
+};
+
+/// How items of type X cross the pipe from an isolated push source's process: strings as
+/// their bytes, trivially copyable values as their object bytes. Specialise it (static
+/// `encode(const X&) -> std::string` and `decode(std::string_view) -> X`) for other types.
+template <class X>
+struct Wire {
+  static constexpr bool available = false;
+};
+template <>
+struct Wire<std::string> {
+  static constexpr bool available = true;
+  static std::string encode(const std::string& x) { return x; }
+  static std::string decode(std::string_view b) { return std::string(b); }
+};
+template <class X>
+requires std::is_trivially_copyable_v<X> && std::is_default_constructible_v<X>
+struct Wire<X> {
+  static constexpr bool available = true;
+  static std::string encode(const X& x) {
+    return std::string(reinterpret_cast<const char*>(&x), sizeof(X));
+  }
+  static X decode(std::string_view b) {
+    X x{};
+    if (b.size() == sizeof(X)) std::memcpy(&x, b.data(), sizeof(X));
+    return x;
+  }
 };
 
 /// A StatefulProducer's state: string keys to string values.
@@ -238,6 +283,9 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
     std::exception_ptr error;
     std::vector<std::pair<std::uint64_t, std::string>> flushes;  // (items up to, state)
     std::unique_ptr<Impl> impl;
+    // isolated: the child process, and the pipe whose closing tells it to stop
+    pid_t child = -1;
+    int stop_fd = -1;
   };
 
  public:
@@ -258,6 +306,16 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
       };
     }
     last_release_ = clock().now();
+    if (o.isolate) {
+      if constexpr (Wire<X>::available) {
+        start_isolated();
+        return;
+      } else {
+        throw std::invalid_argument(
+            "an isolated push source's items must cross a pipe: specialise weir::push::Wire "
+            "for its item type");
+      }
+    }
     thread_ = std::thread([shared = shared_] {
       Shared& sh = *shared;
       try {
@@ -296,7 +354,7 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
     const bool closed = s.closed.load(std::memory_order_acquire);
     const Instant now = clock().now();
     if constexpr (kSubject) {
-      if (now - last_release_ >= o_.autocommit) {
+      if (!o_.isolate && now - last_release_ >= o_.autocommit) {
         s.ring.release_all();
         last_release_ = now;
       }
@@ -357,7 +415,11 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
     Shared& s = *shared_;
     s.running.store(false, std::memory_order_release);
     s.ring.stop();
-    if constexpr (kSubject) s.impl->on_stop();
+    if (o_.isolate) {
+      ::close(s.stop_fd);  // the child stops its run() (and calls on_stop there)
+    } else if constexpr (kSubject) {
+      s.impl->on_stop();
+    }
     std::unique_lock lock(s.mutex);
     const bool ended = s.cv.wait_for(lock, o_.shutdown_timeout,
                                      [&] { return s.done.load(std::memory_order_acquire); });
@@ -366,12 +428,200 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
       thread_.join();
       return;
     }
-    thread_.detach();  // it keeps `shared_` alive until run() returns, if ever
+    if (o_.isolate) {
+      ::kill(s.child, SIGKILL);  // the relay then sees the pipe end and finishes
+      thread_.join();
+    } else {
+      thread_.detach();  // it keeps `shared_` alive until run() returns, if ever
+    }
     throw std::runtime_error(
         "run() did not return within the shutdown timeout of " +
         std::to_string(
             std::chrono::duration_cast<std::chrono::milliseconds>(o_.shutdown_timeout).count()) +
         " ms after the source was stopped");
+  }
+
+  // ---- isolation: run() in a child process, items relayed through a pipe ----
+
+  void start_isolated() {
+    Shared& s = *shared_;
+    int up[2];
+    int down[2];
+    if (::pipe(up) != 0 || ::pipe(down) != 0) {
+      throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
+    }
+    std::fflush(nullptr);  // the child must not write this process's buffered output again
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
+    if (pid == 0) {
+      // a crash here ends this process the plain way, not through handlers the parent set;
+      // the parent, not a terminal's Ctrl-C, tells it to stop
+      for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM}) std::signal(sig, SIG_DFL);
+      std::signal(SIGINT, SIG_IGN);
+      ::close(up[0]);
+      ::close(down[1]);
+      child_main(up[1], down[0]);  // never returns
+    }
+    ::close(up[1]);
+    ::close(down[0]);
+    s.child = pid;
+    s.stop_fd = down[1];
+    thread_ = std::thread([shared = shared_, fd = up[0]] { relay(*shared, fd); });
+  }
+
+  // In the parent: pushes what the child sends, then reports how the child ended.
+  static void relay(Shared& s, int fd) {
+    std::exception_ptr error;
+    bool ended = false;
+    try {
+      while (auto frame = receive_frame(fd)) {
+        std::string_view in = frame->second;
+        if (frame->first == Frame::batch) {
+          while (!in.empty()) {
+            const std::uint64_t n = take_u64(in);
+            s.ring.push(Wire<X>::decode(in.substr(0, n)));
+            in.remove_prefix(n);
+          }
+          if constexpr (!std::is_base_of_v<Producer<X>, Impl>) s.ring.commit();
+        } else if (frame->first == Frame::state) {
+          std::lock_guard lock(s.mutex);
+          s.flushes.emplace_back(s.ring.pushed(), std::string(in));
+        } else if (frame->first == Frame::error) {
+          error = std::make_exception_ptr(std::runtime_error(std::string(in)));
+          ended = true;
+        } else {
+          ended = true;
+        }
+      }
+    } catch (const PushStopped&) {  // stopped while pushing: the child is told to stop
+    } catch (...) {
+      error = std::current_exception();
+    }
+    ::close(fd);
+    int status = 0;
+    ::waitpid(s.child, &status, 0);
+    if (!ended && !s.ring.stopped()) {
+      std::string what = "its process ";
+      if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        what += "was killed by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+      } else {
+        what += "exited with code " + std::to_string(WEXITSTATUS(status)) + " before it ended";
+      }
+      error = std::make_exception_ptr(std::runtime_error(what));
+    }
+    {
+      std::lock_guard lock(s.mutex);
+      if (error) s.error = error;
+      s.done.store(true, std::memory_order_release);
+    }
+    s.cv.notify_all();
+    s.ring.wake_consumer();
+  }
+
+  // In the child: runs run() on a thread against a ring of its own and sends what it
+  // releases; stops when the parent closes `stop_fd`.
+  [[noreturn]] void child_main(int out, int stop_fd) {
+    try {
+      auto local = std::make_shared<Shared>(o_.backlog);
+      Shared& c = *local;
+      Shared& parent = *shared_;
+      c.impl = std::move(parent.impl);
+      auto& e = c.impl->endpoint_;
+      e.ring = &c.ring;
+      e.running = &c.running;
+      e.closed = &c.closed;
+      if constexpr (kStateful) {
+        e.on_flush = [&c](std::uint64_t upto, std::string state) {
+          std::lock_guard lock(c.mutex);
+          c.flushes.emplace_back(upto, std::move(state));
+        };
+      }
+      std::string failure;
+      std::thread runner([&] {
+        try {
+          c.impl->run();
+          if constexpr (kStateful) {
+            c.impl->flush();
+          } else {
+            c.ring.commit();
+          }
+        } catch (const PushStopped&) {
+        } catch (const std::exception& ex) {
+          std::lock_guard lock(c.mutex);
+          failure = ex.what();
+        } catch (...) {
+          std::lock_guard lock(c.mutex);
+          failure = "an exception that is not a std::exception";
+        }
+        c.done.store(true, std::memory_order_release);
+      });
+      std::thread watcher([&] {
+        char byte = 0;
+        while (::read(stop_fd, &byte, 1) < 0 && errno == EINTR) {
+        }
+        c.running.store(false, std::memory_order_release);
+        c.ring.stop();
+        if constexpr (kSubject) c.impl->on_stop();
+      });
+      watcher.detach();
+      Instant last_release = clock().now();
+      std::string payload;
+      while (true) {
+        const bool done =
+            c.done.load(std::memory_order_acquire) || c.closed.load(std::memory_order_acquire);
+        if constexpr (kSubject) {
+          if (clock().now() - last_release >= o_.autocommit) {
+            c.ring.release_all();
+            last_release = clock().now();
+          }
+        }
+        std::vector<X> items;
+        const std::uint64_t head = c.ring.drain(items);
+        if (!items.empty()) {
+          payload.clear();
+          for (const X& x : items) {
+            const std::string b = Wire<X>::encode(x);
+            put_u64(payload, b.size());
+            payload.append(b);
+          }
+          if (!send_frame(out, Frame::batch, payload)) break;
+        }
+        if constexpr (kStateful) {
+          std::optional<std::string> state;
+          {
+            std::lock_guard lock(c.mutex);
+            std::size_t used = 0;
+            while (used < c.flushes.size() && c.flushes[used].first <= head) {
+              state = std::move(c.flushes[used].second);
+              ++used;
+            }
+            c.flushes.erase(c.flushes.begin(),
+                            c.flushes.begin() + static_cast<std::ptrdiff_t>(used));
+          }
+          if (state && !send_frame(out, Frame::state, *state)) break;
+        }
+        if (items.empty()) {
+          if (done) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      }
+      if (c.done.load(std::memory_order_acquire)) runner.join();
+      std::string f;
+      {
+        std::lock_guard lock(c.mutex);
+        f = failure;
+      }
+      if (!f.empty()) {
+        send_frame(out, Frame::error, f);
+      } else {
+        send_frame(out, Frame::end, {});
+      }
+      if (runner.joinable()) runner.detach();
+    } catch (const std::exception& ex) {
+      send_frame(out, Frame::error, ex.what());
+    }
+    ::_exit(0);
   }
 
   PushOptions o_;
