@@ -317,26 +317,9 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
       }
     }
     thread_ = std::thread([shared = shared_] {
-      Shared& sh = *shared;
-      try {
-        sh.impl->run();
-        // what run() left pushed
-        if constexpr (kStateful) {
-          sh.impl->flush();
-        } else {
-          sh.ring.commit();
-        }
-      } catch (const PushStopped&) {  // stopped: nothing to report
-      } catch (...) {
-        std::lock_guard lock(sh.mutex);
-        sh.error = std::current_exception();
-      }
-      {
-        std::lock_guard lock(sh.mutex);
-        sh.done.store(true, std::memory_order_release);
-      }
-      sh.cv.notify_all();
-      sh.ring.wake_consumer();
+      run_to_end(*shared);
+      shared->cv.notify_all();
+      shared->ring.wake_consumer();
     });
   }
   PushPartition(const PushPartition&) = delete;
@@ -441,6 +424,25 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
         " ms after the source was stopped");
   }
 
+  // Runs run() and releases what it left pushed (flushes, for a StatefulProducer); records
+  // its exception; marks the end.
+  static void run_to_end(Shared& s) {
+    try {
+      s.impl->run();
+      if constexpr (kStateful) {
+        s.impl->flush();
+      } else {
+        s.ring.commit();
+      }
+    } catch (const PushStopped&) {  // stopped: nothing to report
+    } catch (...) {
+      std::lock_guard lock(s.mutex);
+      s.error = std::current_exception();
+    }
+    std::lock_guard lock(s.mutex);
+    s.done.store(true, std::memory_order_release);
+  }
+
   // ---- isolation: run() in a child process, items relayed through a pipe ----
 
   void start_isolated() {
@@ -537,25 +539,7 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
           c.flushes.emplace_back(upto, std::move(state));
         };
       }
-      std::string failure;
-      std::thread runner([&] {
-        try {
-          c.impl->run();
-          if constexpr (kStateful) {
-            c.impl->flush();
-          } else {
-            c.ring.commit();
-          }
-        } catch (const PushStopped&) {
-        } catch (const std::exception& ex) {
-          std::lock_guard lock(c.mutex);
-          failure = ex.what();
-        } catch (...) {
-          std::lock_guard lock(c.mutex);
-          failure = "an exception that is not a std::exception";
-        }
-        c.done.store(true, std::memory_order_release);
-      });
+      std::thread runner([&c] { run_to_end(c); });
       std::thread watcher([&] {
         char byte = 0;
         while (::read(stop_fd, &byte, 1) < 0 && errno == EINTR) {
@@ -607,13 +591,19 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
         }
       }
       if (c.done.load(std::memory_order_acquire)) runner.join();
-      std::string f;
+      std::exception_ptr error;
       {
         std::lock_guard lock(c.mutex);
-        f = failure;
+        error = c.error;
       }
-      if (!f.empty()) {
-        send_frame(out, Frame::error, f);
+      if (error) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& ex) {
+          send_frame(out, Frame::error, ex.what());
+        } catch (...) {
+          send_frame(out, Frame::error, "an exception that is not a std::exception");
+        }
       } else {
         send_frame(out, Frame::end, {});
       }
