@@ -29,8 +29,6 @@ constexpr int kPartitions = 32;
 constexpr std::size_t kValueBytes = 100;
 const char* const kTopic = "bench";
 
-std::string brokers_of(const weir::kafka::MockCluster& c) { return c.bootstrap(); }
-
 rd_kafka_conf_t* conf_with(const std::map<std::string, std::string>& props) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::array<char, 512> err{};
@@ -175,7 +173,7 @@ int main(int argc, char** argv) {
   const auto total = static_cast<std::uint64_t>(per) * kPartitions;
   weir::kafka::MockCluster cluster(1);
   cluster.create_topic(kTopic, kPartitions);
-  const std::string brokers = brokers_of(cluster);
+  const std::string brokers = cluster.bootstrap();
   fill(brokers, per);
 
   auto timed = [&](const char* name, auto&& f, std::vector<double>& into) {
