@@ -126,6 +126,12 @@ std::string RunArgs::help_text(const std::string& program, const std::string& us
 std::optional<RunArgs> RunArgs::parse_program(int argc, const char* const* argv,
                                               std::size_t positional, const std::string& usage,
                                               int& exit_code) {
+  return parse_program(argc, argv, positional, positional, usage, exit_code);
+}
+
+std::optional<RunArgs> RunArgs::parse_program(int argc, const char* const* argv, std::size_t fewest,
+                                              std::size_t most, const std::string& usage,
+                                              int& exit_code) {
   RunArgs args;
   try {
     args = parse(argc, argv);
@@ -134,7 +140,7 @@ std::optional<RunArgs> RunArgs::parse_program(int argc, const char* const* argv,
     exit_code = 2;
     return std::nullopt;
   }
-  if (args.help || args.positional.size() != positional) {
+  if (args.help || args.positional.size() < fewest || args.positional.size() > most) {
     std::fputs(help_text(argc > 0 ? argv[0] : "dataflow", usage).c_str(),
                args.help ? stdout : stderr);
     exit_code = args.help ? 0 : 2;

@@ -1,76 +1,21 @@
 // WebSocketSource against a local Boost.Beast WebSocket server that drops the first
 // connection mid-stream: the source reconnects with back-off, asks to resume where it
 // stopped, and ends at the server's close frame.
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <sys/wait.h>
 #include <catch2/catch.hpp>
-#include <thread>
+#include <cstdio>
 
 #include <weir/connectors/websocket/websocket_source.hpp>
 
+#include "../../examples/websocket/feed_server.hpp"
 #include "support.hpp"
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-using tcp = asio::ip::tcp;
-
-namespace {
-
-/// Serves messages m0..m{total-1}; each client first says "from N". The first connection is
-/// dropped (no close frame) after `drop_after` messages; the last one ends with a close frame.
-class Server {
- public:
-  Server(int total, int drop_after) : total_(total), drop_after_(drop_after) {
-    acceptor_.open(tcp::v4());
-    acceptor_.bind({asio::ip::make_address("127.0.0.1"), 0});
-    acceptor_.listen();
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this] { serve(); });
-  }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
-  ~Server() { thread_.join(); }
-  [[nodiscard]] std::string port() const { return std::to_string(port_); }
-  std::vector<std::string> hellos;  // what each connection asked for
-
- private:
-  void serve() {
-    for (int conn = 0;; ++conn) {
-      tcp::socket socket(ioc_);
-      acceptor_.accept(socket);
-      beast::websocket::stream<tcp::socket> ws(std::move(socket));
-      ws.accept();
-      beast::flat_buffer hello;
-      ws.read(hello);
-      hellos.push_back(beast::buffers_to_string(hello.data()));
-      int from = std::stoi(hellos.back().substr(5));
-      for (int i = from; i < total_; ++i) {
-        if (conn == 0 && i == drop_after_) {
-          ws.next_layer().close();  // dropped: no close frame
-          break;
-        }
-        ws.write(asio::buffer(std::string("m").append(std::to_string(i))));
-        if (i + 1 == total_) {
-          ws.close(beast::websocket::close_code::normal);
-          return;
-        }
-      }
-    }
-  }
-
-  asio::io_context ioc_;
-  tcp::acceptor acceptor_{ioc_};
-  unsigned short port_ = 0;
-  int total_;
-  int drop_after_;
-  std::thread thread_;
-};
-
-}  // namespace
+using websocket_example::FeedServer;
 
 TEST_CASE("WebSocketSource reconnects after a drop, resumes where it stopped, ends on close") {
-  Server server(20, 7);
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20; ++i) expected.push_back(std::string("m").append(std::to_string(i)));
+  FeedServer server(expected, 7);
   weir::websocket::WebSocketOptions o;
   o.port = server.port();
   o.target = "/feed";
@@ -85,8 +30,38 @@ TEST_CASE("WebSocketSource reconnects after a drop, resumes where it stopped, en
   weir::testing::TestingSink<std::string> sink;
   weir::op::output("out", s, sink);
   REQUIRE(weir::run(flow) == weir::RunOutcome::completed);
-  std::vector<std::string> expected;
-  for (int i = 0; i < 20; ++i) expected.push_back(std::string("m").append(std::to_string(i)));
   CHECK(sink.items() == expected);
-  CHECK(server.hellos == std::vector<std::string>{"from 0", "from 7"});
+  CHECK(server.hellos() == std::vector<std::string>{"from 0", "from 7"});
+}
+
+TEST_CASE("the websocket example totals its embedded feed across a reconnect") {
+  // the feed: trade i is symbols[(i * 7) % 4] with quantity (i * 13) % 100 + 1
+  const std::vector<std::string> symbols{"AAPL", "AMZN", "GOOG", "MSFT"};
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> totals;
+  for (std::uint64_t i = 0; i < 10'000; ++i) {
+    auto& t = totals[symbols[(i * 7) % 4]];
+    ++t.first;
+    t.second += (i * 13) % 100 + 1;
+  }
+  std::string expected;
+  for (const auto& [symbol, t] : totals) {
+    expected.append(symbol)
+        .append(" trades=")
+        .append(std::to_string(t.first))
+        .append(" volume=")
+        .append(std::to_string(t.second))
+        .append("\n");
+  }
+  const std::string bin = WEIR_WEBSOCKET_BIN;
+  CHECK(weir_test::sh(bin + " | sort").out == expected);
+  CHECK(weir_test::sh(bin + " -w 3 | sort").out == expected);
+
+  auto wrong = weir_test::sh(bin + " 127.0.0.1 80");
+  CHECK(wrong.code == 2);
+  CHECK(wrong.out == "websocket: give HOST PORT TARGET, or nothing for the embedded feed\n");
+  // nothing listens on the port a closed socket had: the source keeps trying (back-off) and
+  // the run is interrupted with Ctrl-C like any other
+  auto refused = weir_test::sh("timeout --preserve-status -s INT 2 " + bin + " 127.0.0.1 1 /x");
+  CHECK(refused.code == 130);
+  CHECK(refused.out == "weir: error: interrupt signal received, all workers have been shut down\n");
 }

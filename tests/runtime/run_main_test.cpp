@@ -1,26 +1,8 @@
-#include <sys/wait.h>
 #include <catch2/catch.hpp>
-#include <cstdio>
 
 #include "support.hpp"
 
-namespace {
-struct Result {
-  int code;
-  std::string out;
-};
-Result sh(const std::string& cmd) {
-  Result r{-1, {}};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-}  // namespace
+using weir_test::sh;
 
 TEST_CASE("RunArgs reads the worker count and positional arguments") {
   const char* argv[] = {"prog", "-w", "3", "file.txt"};

@@ -41,6 +41,10 @@ struct RunArgs {
   static std::optional<RunArgs> parse_program(int argc, const char* const* argv,
                                               std::size_t positional, const std::string& usage,
                                               int& exit_code);
+  /// The same for a program taking `fewest` to `most` positional arguments.
+  static std::optional<RunArgs> parse_program(int argc, const char* const* argv, std::size_t fewest,
+                                              std::size_t most, const std::string& usage,
+                                              int& exit_code);
 };
 
 /// Parses the flags (no positional arguments allowed) and runs.
