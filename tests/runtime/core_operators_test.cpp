@@ -24,6 +24,25 @@ TEST_CASE("branch splits by predicate - merge joins streams") {
   CHECK(weir_test::sorted(merged.items()) == std::vector<int>{1, 3, 5, 20, 40, 60});
 }
 
+TEST_CASE("demux sends each keyed variant to the stream of its alternative") {
+  using V = std::variant<int, std::string, double>;
+  using KV = std::pair<std::string, V>;
+  weir::Dataflow flow("dm");
+  auto s = weir::op::input("in", flow,
+                           TestingSource<KV>({KV{"a", 1}, KV{"b", std::string("x")}, KV{"c", 2.5},
+                                              KV{"d", 2}, KV{"e", std::string("y")}},
+                                             3));
+  auto [ints, strings, doubles] = weir::op::demux("split", s);
+  TestingSink<std::pair<std::string, int>> int_sink;
+  TestingSink<std::pair<std::string, std::string>> string_sink;
+  weir::op::output("ints", ints, int_sink);
+  weir::op::output("strings", strings, string_sink);  // doubles: read by nobody
+  weir::run(flow);
+  CHECK(int_sink.items() == std::vector<std::pair<std::string, int>>{{"a", 1}, {"d", 2}});
+  CHECK(string_sink.items() ==
+        std::vector<std::pair<std::string, std::string>>{{"b", "x"}, {"e", "y"}});
+}
+
 TEST_CASE("flat_map_batch sees whole batches - a stream used twice fans out") {
   weir::Dataflow flow("fmb");
   auto s = weir::op::input("in", flow, TestingSource<int>({1, 2, 3, 4, 5}, 2));

@@ -83,8 +83,9 @@ struct Collect {
 }  // namespace
 
 TEST_CASE("on_eof visits keys in ascending order and a discarded key can come back") {
+  // batches of 3: key 1 is dropped in the second batch and comes back in the third
   std::vector<std::pair<int, std::string>> input{{3, "a"}, {1, "b"}, {2, "c"}, {1, "drop"},
-                                                 {3, "d"}, {1, "e"}, {2, "f"}};
+                                                 {3, "d"}, {2, "f"}, {1, "e"}};
   weir::Dataflow flow("eof");
   auto s = weir::op::input("in", flow,
                            weir::testing::TestingSource<std::pair<int, std::string>>(input, 3));
@@ -94,6 +95,41 @@ TEST_CASE("on_eof visits keys in ascending order and a discarded key can come ba
   weir::op::output("out", out, sink);
   weir::run(flow);
   CHECK(sink.items() == std::vector<std::pair<int, std::string>>{{1, "e"}, {2, "cf"}, {3, "ad"}});
+}
+
+namespace {
+
+// Emits the values of each on_batch call, joined.
+struct Calls {
+  using output_type = std::string;
+  weir::StateAction on_batch(weir::Values<std::string, int> vs,
+                             weir::Emit<std::string, std::string>& emit) {
+    std::string joined;
+    for (int v : vs) {
+      joined.append(joined.empty() ? "" : ",").append(std::to_string(v));
+    }
+    emit(joined);
+    return weir::StateAction::retain;
+  }
+  int snapshot() const { return 0; }
+};
+
+}  // namespace
+
+TEST_CASE("a batch's values reach each key in one on_batch - keys in order of first appearance") {
+  using KV = std::pair<std::string, int>;
+  weir::Dataflow flow("calls");
+  auto s = weir::op::input(
+      "in", flow,
+      weir::testing::TestingSource<KV>(
+          {KV{"b", 1}, KV{"a", 2}, KV{"b", 3}, KV{"c", 4}, KV{"a", 5}, KV{"b", 6}, KV{"c", 7}},
+          5));  // batches: b a b c a | b c
+  auto out = weir::op::stateful_batch("calls", s, [](std::optional<int>) { return Calls{}; });
+  weir::testing::TestingSink<std::pair<std::string, std::string>> sink;
+  weir::op::output("out", out, sink);
+  weir::run(flow);
+  CHECK(sink.items() == std::vector<std::pair<std::string, std::string>>{
+                            {"b", "1,3"}, {"a", "2,5"}, {"c", "4"}, {"b", "6"}, {"c", "7"}});
 }
 
 namespace {

@@ -7,6 +7,7 @@
 //   output(id, stream, sink)                            FixedPartitionedSink (keyed) or DynamicSink
 //   flat_map_batch(id, stream, f)    -> Stream<U>       f(std::vector<T>&&) -> std::vector<U>
 //   branch(id, stream, pred)         -> BranchOut<T>    {trues, falses}
+//   demux(id, keyed variants)        -> tuple of Stream<(K, A)>, one per alternative A
 //   merge(id, a, b, ...)             -> Stream<T>
 //   redistribute(id, stream)         -> Stream<T>       spread evenly over all workers
 //   inspect_debug(id, stream, f)     -> Stream<T>       f(fq_step_id, item, epoch, worker)
@@ -21,8 +22,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "weir/inputs/source.hpp"
@@ -260,6 +263,28 @@ requires std::predicate<P&, const T&> BranchOut<T> branch(std::string_view step_
                        g.make_output<T>(f), predicate);
                    g.output<T>(in).subscribe(&node);
                  }});
+  return out;
+}
+
+/// Splits a keyed stream of variants: (k, v) goes to the stream of v's alternative as
+/// (k, alternative). One pass; an alternative whose stream nobody reads is dropped unbuilt.
+template <class K, class... A>
+std::tuple<Stream<std::pair<K, A>>...> demux(std::string_view step_id,
+                                             const Stream<std::pair<K, std::variant<A...>>>& up) {
+  Dataflow& flow = up.flow();
+  std::string fq = flow.add_step_id(step_id);
+  std::tuple<Stream<std::pair<K, A>>...> out{flow.new_stream<std::pair<K, A>>()...};
+  std::vector<detail::PortId> ports =
+      std::apply([](const auto&... s) { return std::vector<detail::PortId>{s.port()...}; }, out);
+  flow.add_step(
+      {fq, detail::StepRole::other, ports, [fq, in = up.port(), ports](detail::WorkerGraph& g) {
+         [&]<std::size_t... I>(std::index_sequence<I...>) {
+           auto& node = g.emplace_node<detail::DemuxNode<K, A...>>(
+               detail::StepRole::other, fq, g.make_output<std::pair<K, A>>(ports[I])...);
+           g.output<std::pair<K, std::variant<A...>>>(in).subscribe(&node);
+         }
+         (std::index_sequence_for<A...>{});
+       }});
   return out;
 }
 

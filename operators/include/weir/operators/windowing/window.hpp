@@ -38,8 +38,7 @@
 // clock nor the windower would lose anything (an event clock keeps each key's watermark, a
 // session windower its numbering, so those keys are kept).
 //
-// Steps: "<id>.window" (stateful_batch), "<id>.split_down", "<id>.split_late" (branch),
-// "<id>.down", "<id>.late", "<id>.meta" (map).
+// Steps: "<id>.window" (stateful_batch), "<id>.split" (demux into the three streams).
 
 #include <algorithm>
 #include <concepts>
@@ -265,13 +264,6 @@ class WindowLogic {
   std::optional<Instant> notify_;
 };
 
-template <std::size_t I, class K, class Event>
-auto unwrap(const Stream<std::pair<K, Event>>& events, std::string_view step_id) {
-  return op::map(step_id, events, [](std::pair<K, Event>&& e) {
-    return std::pair(std::move(e.first), std::get<I>(std::move(e.second)));
-  });
-}
-
 }  // namespace detail
 
 template <class K, class V, class ClockT, class WindowerT, class L>
@@ -279,20 +271,14 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
             WindowerT windower, L logic, WindowOrder order = WindowOrder::arrival) {
   using Logic = detail::WindowLogic<K, V, ClockT, WindowerT, L>;
   using Config = detail::WindowConfig<ClockT, WindowerT, L>;
-  using Event = typename Logic::output_type;
   using W = typename L::output_type;
   auto scope = up.flow().scope(step_id);
   auto events = op::stateful_batch(
       "window", up,
       [config = Config{std::move(clock), std::move(windower), std::move(logic), order, {}, {}, {}}](
           std::optional<typename Logic::Snapshot> s) { return Logic(&config, std::move(s)); });
-  auto is_down = [](const std::pair<K, Event>& e) { return e.second.index() == detail::kDown; };
-  auto is_late = [](const std::pair<K, Event>& e) { return e.second.index() == detail::kLate; };
-  auto down_rest = op::branch("split_down", events, is_down);
-  auto late_meta = op::branch("split_late", down_rest.falses, is_late);
-  return WindowOut<K, W, V>{detail::unwrap<detail::kDown>(down_rest.trues, "down"),
-                            detail::unwrap<detail::kLate>(late_meta.trues, "late"),
-                            detail::unwrap<detail::kMeta>(late_meta.falses, "meta")};
+  auto [down, late, meta] = op::demux("split", events);
+  return WindowOut<K, W, V>{down, late, meta};
 }
 
 /// A stream that is not keyed: a clear compile-time error instead of a failed overload.

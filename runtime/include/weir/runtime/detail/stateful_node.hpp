@@ -4,7 +4,8 @@
 //
 // State lives in a KeyTable (dense entries, power-of-two open addressing).
 //
-// Batches of the open epoch (the input frontier) are applied at once; batches of a later
+// Batches of the open epoch (the input frontier) are applied at once, one on_batch per key
+// per batch (keys in the order they first appear, values in arrival order); batches of a later
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
 // upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
 // notify_at, in an indexed min-heap (one element per key, moved only when the time gets
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,6 +38,7 @@
 #include "weir/runtime/detail/guard.hpp"
 #include "weir/runtime/detail/key_table.hpp"
 #include "weir/runtime/detail/modulo.hpp"
+#include "weir/runtime/detail/scatter_buffer.hpp"
 #include "weir/runtime/detail/timer_heap.hpp"
 #include "weir/runtime/stable_hash.hpp"
 #include "weir/runtime/stateful_logic.hpp"
@@ -58,9 +61,18 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
+  static constexpr std::uint32_t kNoGroup = 0xffffffffU;
   struct Slot {
     Logic logic;
-    Epoch touched = 0;  // the last epoch whose snapshot must include this key
+    Epoch touched = 0;               // the last epoch whose snapshot must include this key
+    std::uint32_t group = kNoGroup;  // its group in the batch being applied
+  };
+  // A key's items in the batch being applied.
+  struct Group {
+    std::size_t at;       // the key's entry
+    std::uint32_t start;  // where its items begin in the grouped batch
+    std::uint32_t count;
+    std::uint32_t fill = 0;
   };
   using Table = KeyTable<K, Slot>;
 
@@ -141,39 +153,115 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
   }
 
+  // One on_batch per key per batch, as the model does: keys in the order they first appear,
+  // each key's values in arrival order. Discards are applied once the batch is done, so the
+  // entry indices the groups hold stay valid meanwhile.
   void apply(Epoch e, std::vector<Item>& items) {
     std::vector<OutItem> out;
     out.reserve(items.size());
     const Instant now = WorkerContext::now();
-    const bool tracking = snapshots_ != nullptr;
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
-      const std::size_t n = items.size();
-      std::size_t i = 0;
-      while (i < n) {
-        const K& key = items[i].first;
-        std::size_t j = i + 1;
-        while (j < n && items[j].first == key) ++j;
-        const std::uint64_t h = stable_hash(key);
-        std::size_t at = state_.find(key, h);
-        if (at == Table::npos) at = state_.insert(key, h, Slot{builder_(std::nullopt)});
-        auto& entry = state_[at];
-        if (tracking) touch(entry);
+      Item* values = group(items);
+      discards_.clear();
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        auto& entry = state_[groups_[g].at];
+        entry.value.group = kNoGroup;
+        touch(entry);
         E emit(out, entry.key, now);
-        StateAction a = entry.value.logic.on_batch(Values<K, V>(&items[i], &items[j]), emit);
-        after_call(at, a);
-        i = j;
+        const Group& gr = groups_[g];
+        StateAction a;
+        try {
+          a = entry.value.logic.on_batch(
+              Values<K, V>(values + gr.start, values + gr.start + gr.count), emit);
+        } catch (...) {
+          for (std::size_t rest = g + 1; rest < groups_.size(); ++rest) {
+            state_[groups_[rest].at].value.group = kNoGroup;
+          }
+          throw;
+        }
+        if (a == StateAction::discard) {
+          discards_.push_back(groups_[g].at);
+        } else {
+          rearm(groups_[g].at);
+        }
       }
+      // from the highest index down: erasing moves only entries that stay
+      std::sort(discards_.begin(), discards_.end(), std::greater<>());
+      for (std::size_t at : discards_) erase_entry(at);
+      grouped_.clear();
     });
     out_.emit(e, std::move(out));
   }
 
+  // Finds (or creates) each item's key and gathers the batch into groups_; returns the items
+  // in group order: `items` itself when each key's items are already adjacent, else grouped_.
+  Item* group(std::vector<Item>& items) {
+    const std::size_t n = items.size();
+    groups_.clear();
+    group_of_.resize(n);
+    bool adjacent = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const K& key = items[i].first;
+      std::uint32_t g = 0;
+      if (i > 0 && key == items[i - 1].first) {
+        g = group_of_[i - 1];
+      } else {
+        const std::uint64_t h = stable_hash(key);
+        std::size_t at = state_.find(key, h);
+        if (at == Table::npos) at = insert_new(key, h);
+        Slot& slot = state_[at].value;
+        if (slot.group == kNoGroup) {
+          slot.group = static_cast<std::uint32_t>(groups_.size());
+          groups_.push_back(Group{at, 0, 0});
+        } else {
+          adjacent = false;  // seen before, not just before
+        }
+        g = slot.group;
+      }
+      group_of_[i] = g;
+      ++groups_[g].count;
+    }
+    std::uint32_t start = 0;
+    for (auto& gr : groups_) {
+      gr.start = start;
+      start += gr.count;
+    }
+    if (adjacent) return items.data();
+    // a stable counting sort by group, moving each item straight to its place
+    grouped_.reserve(n);
+    for (auto& gr : groups_) gr.fill = gr.start;
+    Item* dst = grouped_.storage();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::construct_at(dst + groups_[group_of_[i]].fill++, std::move(items[i]));
+    }
+    grouped_.constructed(n);
+    return dst;
+  }
+
+  std::size_t insert_new(const K& key, std::uint64_t h) {
+    try {
+      return state_.insert(key, h, Slot{builder_(std::nullopt)});
+    } catch (...) {
+      for (const auto& gr : groups_) state_[gr.at].value.group = kNoGroup;
+      throw;
+    }
+  }
+
   void after_call(std::size_t at, StateAction a) {
     if (a == StateAction::discard) {
-      if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
-      timers_.erased(at, state_.size() - 1);
-      state_.erase(at);
-      return;
+      erase_entry(at);
+    } else {
+      rearm(at);
     }
+  }
+
+  void erase_entry(std::size_t at) {
+    if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
+    timers_.erased(at, state_.size() - 1);
+    state_.erase(at);
+  }
+
+  void rearm(std::size_t at) {
     if constexpr (HasNotifyAt<Logic>) {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
@@ -313,6 +401,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::string state_bytes_;
   std::vector<K> touched_;  // keys touched in epoch order_.open() (a key discarded and re-created
                             // in one epoch appears twice)
+  // scratch of apply(), kept to reuse their memory
+  std::vector<Group> groups_;
+  std::vector<std::uint32_t> group_of_;  // each item's group
+  ScatterBuffer<Item> grouped_;
+  std::vector<std::size_t> discards_;  // entries to erase after the batch
   ExchangeInput<Item> input_;
   ExchangeSender<Item, KeySplit<K, V>> sender_;
 };

@@ -3,11 +3,14 @@
 // user's function is inlined into a tight loop over the batch.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <iterator>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "weir/runtime/detail/exchange.hpp"
@@ -80,6 +83,52 @@ class BranchNode final : public PassNode, public Receiver<T> {
   Output<T>& trues_;
   Output<T>& falses_;
   P p_;
+};
+
+// Moves each (K, variant) item's alternative to the output of its index, in one pass; an
+// output nobody reads gets nothing built.
+template <class K, class... A>
+class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::variant<A...>>> {
+  using In = std::pair<K, std::variant<A...>>;
+  static constexpr std::size_t N = sizeof...(A);
+
+ public:
+  DemuxNode(std::string step_id, Output<std::pair<K, A>>&... outs)
+      : PassNode(std::move(step_id)), outs_(outs...) {}
+  void on_batch(Epoch e, std::vector<In>&& items) override {
+    std::tuple<std::vector<std::pair<K, A>>...> parts;
+    std::array<std::size_t, N> counts{};
+    for (const auto& it : items) ++counts[it.second.index()];
+    std::array<bool, N> wanted{};
+    each([&]<std::size_t I>() {
+      wanted[I] = std::get<I>(outs_).has_receivers() && counts[I] > 0;
+      if (wanted[I]) std::get<I>(parts).reserve(counts[I]);
+    });
+    for (auto& it : items) {
+      const std::size_t index = it.second.index();
+      if (!wanted[index]) continue;
+      each([&]<std::size_t I>() {
+        if (index == I) {
+          std::get<I>(parts).emplace_back(std::move(it.first), std::get<I>(std::move(it.second)));
+        }
+      });
+    }
+    each([&]<std::size_t I>() {
+      if (wanted[I]) std::get<I>(outs_).emit(e, std::move(std::get<I>(parts)));
+    });
+  }
+  void on_frontier(Epoch f) override {
+    frontier_ = f;
+    each([&]<std::size_t I>() { std::get<I>(outs_).advance(f); });
+  }
+
+ private:
+  template <class F>
+  static void each(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }
+    (std::make_index_sequence<N>{});
+  }
+  std::tuple<Output<std::pair<K, A>>&...> outs_;
 };
 
 template <class T, class F>
