@@ -253,6 +253,8 @@ class WindowLogic {
   }
   S& find_or_open(WindowId id) {
     auto& ls = s_.logics;
+    // items mostly fall in the newest window, or open the next one
+    if (!ls.empty() && ls.back().first == id) return ls.back().second;
     if (ls.empty() || ls.back().first < id) return ls.emplace_back(id, c_->logic.open()).second;
     auto it = find(id);
     if (it == ls.end() || it->first != id) it = ls.emplace(it, id, c_->logic.open());
