@@ -126,6 +126,15 @@ bool is_excerpt_of(const Lines& block, const Lines& file) {
   return false;
 }
 
+/// What a run of `source` that does not fail writes, on a fresh store.
+template <class Source>
+Lines clean_run(const Source& source, std::size_t workers) {
+  TempDir store;
+  weir::recovery::init_store(store.path(), workers);
+  run_to_file(source, store, store / "out.txt", workers);
+  return lines_of(store / "out.txt");
+}
+
 /// The lines of one shard, in the order they appear.
 Lines of_shard(const Lines& lines, const std::string& shard) {
   Lines out;
@@ -163,13 +172,8 @@ TEST_CASE("guide: dynamic pull (JobQueueSource) shares the queue and is at-most-
   const auto db = dir / "jobs.db";
   const auto jobs = make_jobs(db, 3000);
   guide::JobQueueSource source(db.string());
-  {
-    TempDir store;
-    weir::recovery::init_store(store.path(), 3);
-    run_to_file(source, store, store / "clean.txt", 3);
-    CHECK(weir_test::sorted(lines_of(store / "clean.txt")) == weir_test::sorted(jobs));
-    CHECK(jobs_left(db) == 0);
-  }
+  CHECK(weir_test::sorted(clean_run(source, 3)) == weir_test::sorted(jobs));
+  CHECK(jobs_left(db) == 0);
   make_jobs(db, 3000);
   TempDir store;
   weir::recovery::init_store(store.path(), 3);
@@ -192,12 +196,7 @@ TEST_CASE("guide: a push Subject (TableExport) is at-least-once, a group never s
   const auto path = (dir / "events.db").string();
   weir::push::PushSource<guide::TableExport> source(
       "events", [&](const std::string&) { return std::make_unique<guide::TableExport>(path); });
-  {
-    TempDir store;
-    weir::recovery::init_store(store.path(), 1);
-    run_to_file(source, store, store / "clean.txt", 1);
-    CHECK(lines_of(store / "clean.txt") == events);
-  }
+  CHECK(clean_run(source, 1) == events);
   TempDir store;
   weir::recovery::init_store(store.path(), 1);
   const auto out = store / "out.txt";
@@ -219,12 +218,7 @@ TEST_CASE("guide: a StatefulProducer (TableCopy) resumes from its state: exactly
   const auto path = (dir / "events.db").string();
   weir::push::PushSource<guide::TableCopy> source(
       "events", [&](const std::string&) { return std::make_unique<guide::TableCopy>(path); });
-  {
-    TempDir store;
-    weir::recovery::init_store(store.path(), 1);
-    run_to_file(source, store, store / "clean.txt", 1);
-    CHECK(lines_of(store / "clean.txt") == events);
-  }
+  CHECK(clean_run(source, 1) == events);
   TempDir store;
   weir::recovery::init_store(store.path(), 1);
   const auto out = store / "out.txt";
