@@ -23,8 +23,8 @@
 //
 // Lifecycle, per key: on_batch gets all the key's values of a batch at once, in arrival
 // order (keys in the order they first appear in the batch; a discard drops the values after
-// it in the same call, as in the model); on_notify runs once when notify_at() has passed (and must be
-// re-requested through notify_at to run again); on_eof runs once for every remaining key, in
+// it in the same call, as in the model); on_notify runs once when notify_at() has passed (and must
+// be re-requested through notify_at to run again); on_eof runs once for every remaining key, in
 // ascending key order, when the upstream ends. Returning StateAction::discard drops the
 // key's logic (a later value builds a fresh one). notify_at() is asked after each call.
 // emit.now() is the system time of the activation: use it rather than reading the clock.
