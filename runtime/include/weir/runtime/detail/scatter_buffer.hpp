@@ -24,8 +24,9 @@ class ScatterBuffer {
     std::allocator<T>().deallocate(data_, capacity_);
   }
 
-  /// Room for n values; the buffer must be empty.
+  /// Room for n values; drops the values it held.
   void reserve(std::size_t n) {
+    clear();
     if (n <= capacity_) return;
     std::allocator<T>().deallocate(data_, capacity_);
     data_ = nullptr;

@@ -61,11 +61,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
-  static constexpr std::uint32_t kNoGroup = 0xffffffffU;
   struct Slot {
     Logic logic;
-    Epoch touched = 0;               // the last epoch whose snapshot must include this key
-    std::uint32_t group = kNoGroup;  // its group in the batch being applied
+    Epoch touched = 0;        // the last epoch whose snapshot must include this key
+    std::uint64_t batch = 0;  // the last batch that grouped this key (apply's stamp)
+    std::uint32_t group = 0;  // its group in that batch
   };
   // A key's items in the batch being applied.
   struct Group {
@@ -163,26 +163,16 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
       Item* values = group(items);
       discards_.clear();
-      for (std::size_t g = 0; g < groups_.size(); ++g) {
-        auto& entry = state_[groups_[g].at];
-        entry.value.group = kNoGroup;
+      for (const Group& gr : groups_) {
+        auto& entry = state_[gr.at];
         touch(entry);
         E emit(out, entry.key, now);
-        const Group& gr = groups_[g];
-        StateAction a;
-        try {
-          a = entry.value.logic.on_batch(
-              Values<K, V>(values + gr.start, values + gr.start + gr.count), emit);
-        } catch (...) {
-          for (std::size_t rest = g + 1; rest < groups_.size(); ++rest) {
-            state_[groups_[rest].at].value.group = kNoGroup;
-          }
-          throw;
-        }
+        const StateAction a = entry.value.logic.on_batch(
+            Values<K, V>(values + gr.start, values + gr.start + gr.count), emit);
         if (a == StateAction::discard) {
-          discards_.push_back(groups_[g].at);
+          discards_.push_back(gr.at);
         } else {
-          rearm(groups_[g].at);
+          rearm(gr.at);
         }
       }
       // from the highest index down: erasing moves only entries that stay
@@ -197,6 +187,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // in group order: `items` itself when each key's items are already adjacent, else grouped_.
   Item* group(std::vector<Item>& items) {
     const std::size_t n = items.size();
+    ++batch_;  // a slot's group is this batch's only if it carries this stamp
     groups_.clear();
     group_of_.resize(n);
     bool adjacent = true;
@@ -208,9 +199,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       } else {
         const std::uint64_t h = stable_hash(key);
         std::size_t at = state_.find(key, h);
-        if (at == Table::npos) at = insert_new(key, h);
+        if (at == Table::npos) at = state_.insert(key, h, Slot{builder_(std::nullopt)});
         Slot& slot = state_[at].value;
-        if (slot.group == kNoGroup) {
+        if (slot.batch != batch_) {
+          slot.batch = batch_;
           slot.group = static_cast<std::uint32_t>(groups_.size());
           groups_.push_back(Group{at, 0, 0});
         } else {
@@ -236,15 +228,6 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
     grouped_.constructed(n);
     return dst;
-  }
-
-  std::size_t insert_new(const K& key, std::uint64_t h) {
-    try {
-      return state_.insert(key, h, Slot{builder_(std::nullopt)});
-    } catch (...) {
-      for (const auto& gr : groups_) state_[gr.at].value.group = kNoGroup;
-      throw;
-    }
   }
 
   void after_call(std::size_t at, StateAction a) {
@@ -402,6 +385,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::vector<K> touched_;  // keys touched in epoch order_.open() (a key discarded and re-created
                             // in one epoch appears twice)
   // scratch of apply(), kept to reuse their memory
+  std::uint64_t batch_ = 0;  // batches grouped so far
   std::vector<Group> groups_;
   std::vector<std::uint32_t> group_of_;  // each item's group
   ScatterBuffer<Item> grouped_;
