@@ -175,91 +175,81 @@ struct Endpoint {
 template <class Impl>
 class PushPartition;
 
+/// What the three push shapes share: run(), and the partition's endpoint it pushes through.
+template <class X>
+class PushBase {
+ public:
+  using item_type = X;
+  PushBase() = default;
+  PushBase(const PushBase&) = delete;
+  PushBase& operator=(const PushBase&) = delete;
+  virtual ~PushBase() = default;
+
+  virtual void run() = 0;
+
+ protected:
+  template <class>
+  friend class PushPartition;
+  Endpoint<X> endpoint_;
+};
+
 }  // namespace detail
 
 template <class X>
-class Subject {
+class Subject : public detail::PushBase<X> {
  public:
-  using item_type = X;
   static constexpr detail::Release kRelease = detail::Release::commit;
-  Subject() = default;
-  Subject(const Subject&) = delete;
-  Subject& operator=(const Subject&) = delete;
-  virtual ~Subject() = default;
-
-  virtual void run() = 0;
   virtual void on_stop() {}
 
  protected:
   /// Queues `item`; blocks while the backlog is full.
-  void next(X item) { endpoint_.ring->push(std::move(item)); }
+  void next(X item) { this->endpoint_.ring->push(std::move(item)); }
   /// Releases every item queued so far to the dataflow, as one group.
-  void commit() { endpoint_.ring->commit(); }
+  void commit() { this->endpoint_.ring->commit(); }
   /// No more items: commits, and the partition ends once they are delivered.
   void close() {
-    endpoint_.ring->commit();
-    endpoint_.closed->store(true, std::memory_order_release);
-    endpoint_.ring->wake_consumer();
+    this->endpoint_.ring->commit();
+    this->endpoint_.closed->store(true, std::memory_order_release);
+    this->endpoint_.ring->wake_consumer();
   }
-
- private:
-  template <class>
-  friend class detail::PushPartition;
-  detail::Endpoint<X> endpoint_;
 };
 
 template <class X>
-class Producer {
+class Producer : public detail::PushBase<X> {
  public:
-  using item_type = X;
   static constexpr detail::Release kRelease = detail::Release::immediate;
-  Producer() = default;
-  Producer(const Producer&) = delete;
-  Producer& operator=(const Producer&) = delete;
-  virtual ~Producer() = default;
-
-  virtual void run() = 0;
 
  protected:
   /// False once the dataflow stops this partition: run() must return.
-  [[nodiscard]] bool running() const { return endpoint_.running->load(std::memory_order_acquire); }
+  [[nodiscard]] bool running() const {
+    return this->endpoint_.running->load(std::memory_order_acquire);
+  }
   /// Hands `item` to the dataflow; blocks while the backlog is full.
-  void produce(X item) { endpoint_.ring->push(std::move(item)); }
-
- private:
-  template <class>
-  friend class detail::PushPartition;
-  detail::Endpoint<X> endpoint_;
+  void produce(X item) { this->endpoint_.ring->push(std::move(item)); }
 };
 
 template <class X>
-class StatefulProducer {
+class StatefulProducer : public detail::PushBase<X> {
  public:
-  using item_type = X;
   static constexpr detail::Release kRelease = detail::Release::commit_only;
-  StatefulProducer() = default;
-  StatefulProducer(const StatefulProducer&) = delete;
-  StatefulProducer& operator=(const StatefulProducer&) = delete;
-  virtual ~StatefulProducer() = default;
-
-  virtual void run() = 0;
 
  protected:
-  [[nodiscard]] bool running() const { return endpoint_.running->load(std::memory_order_acquire); }
+  [[nodiscard]] bool running() const {
+    return this->endpoint_.running->load(std::memory_order_acquire);
+  }
   /// Queues `item`; it reaches the dataflow at the next flush().
-  void produce(X item) { endpoint_.ring->push(std::move(item)); }
+  void produce(X item) { this->endpoint_.ring->push(std::move(item)); }
   /// The state: at the start of run(), as of the last committed epoch (empty on a fresh run).
   KeyValueState& state() { return state_; }
   /// Releases the items produced since the last flush, with the state as of now.
   void flush() {
-    endpoint_.on_flush(endpoint_.ring->pushed(), state_.encode());
-    endpoint_.ring->commit();
+    this->endpoint_.on_flush(this->endpoint_.ring->pushed(), state_.encode());
+    this->endpoint_.ring->commit();
   }
 
  private:
   template <class>
   friend class detail::PushPartition;
-  detail::Endpoint<X> endpoint_;
   KeyValueState state_;
 };
 
