@@ -52,6 +52,12 @@ void Dataflow::validate() const {
   }
 }
 
+bool Dataflow::has_readers(detail::PortId port) const {
+  return std::any_of(steps_.begin(), steps_.end(), [&](const detail::StepDef& s) {
+    return std::find(s.inputs.begin(), s.inputs.end(), port) != s.inputs.end();
+  });
+}
+
 void Dataflow::throw_foreign_stream(std::string_view fq_id) const {
   throw BuildError(fmt::format("step '{}' was given a stream of another dataflow", fq_id));
 }

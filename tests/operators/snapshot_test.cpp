@@ -117,13 +117,8 @@ TEST_CASE("stateful operator states equal the original after snapshot and restor
     using TumblingLogic =
         weir::window::detail::WindowLogic<K, int, EventClock<decltype(ts)>, TumblingWindower,
                                           weir::window::detail::ReduceWindow<int, decltype(add)>>;
-    const Tumbling tumbling{EventClock(ts, 3s),
-                            TumblingWindower(7s, weir::Instant{}),
-                            {add},
-                            WindowOrder::timestamp,
-                            {},
-                            {},
-                            {}};
+    const Tumbling tumbling(EventClock(ts, 3s), TumblingWindower(7s, weir::Instant{}), {add},
+                            WindowOrder::timestamp);
     check_round_trip(
         [&](std::optional<TumblingLogic::Snapshot> s) {
           return TumblingLogic(&tumbling, std::move(s));
@@ -135,8 +130,7 @@ TEST_CASE("stateful operator states equal the original after snapshot and restor
     using SessionLogic =
         weir::window::detail::WindowLogic<K, int, EventClock<decltype(ts)>, SessionWindower,
                                           weir::window::detail::CollectWindow<int>>;
-    const Sessions sessions{
-        EventClock(ts, 20s), SessionWindower(4s), {}, WindowOrder::arrival, {}, {}, {}};
+    const Sessions sessions(EventClock(ts, 20s), SessionWindower(4s), {}, WindowOrder::arrival);
     check_round_trip(
         [&](std::optional<SessionLogic::Snapshot> s) {
           return SessionLogic(&sessions, std::move(s));

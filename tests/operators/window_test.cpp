@@ -310,3 +310,30 @@ TEST_CASE("an idle partition stops holding the watermark back and its late items
   CHECK(sums == std::vector<std::pair<Down<int>, long>>{{{"a", {0, 1}}, 10}, {{"b", {5, 2}}, 60}});
   CHECK(late == std::vector<Down<PEv>>{{"a", {0, {0, 6, 4}}}});
 }
+
+TEST_CASE("a window step builds no late item or metadata when nothing reads them") {
+  auto ts = [](int v) { return weir::Instant{} + std::chrono::seconds(v); };
+  auto add = [](int a, int b) { return a + b; };
+  using namespace weir::window;
+  using L = detail::ReduceWindow<int, decltype(add)>;
+  using Clock = EventClock<decltype(ts)>;
+  using Logic = detail::WindowLogic<std::string, int, Clock, TumblingWindower, L>;
+  using Out = Logic::output_type;
+  for (const bool read : {true, false}) {
+    detail::WindowConfig<Clock, TumblingWindower, L> config(
+        Clock(ts, 0s), TumblingWindower(10s, weir::Instant{}), L{add}, WindowOrder::arrival);
+    config.emit_late = read;
+    config.emit_meta = read;
+    Logic logic(&config, std::nullopt);
+    const std::string key = "k";
+    std::vector<std::pair<std::string, int>> items{{key, 1}, {key, 2}, {key, 15}, {key, 3}};
+    std::vector<std::pair<std::string, Out>> out;
+    weir::Emit<std::string, Out> emit(out, key, weir::clock().now());
+    logic.on_batch(weir::Values<std::string, int>(items.data(), items.data() + items.size()), emit);
+    std::vector<std::size_t> kinds;  // the alternatives emitted: 0 down, 1 late, 2 meta
+    for (const auto& [k, e] : out) kinds.push_back(e.index());
+    // 3 is late once 15 came; window 0 (sum 3) closes after the batch
+    CHECK(kinds == (read ? std::vector<std::size_t>{1, 0, 2} : std::vector<std::size_t>{0}));
+    CHECK(std::get<0>(out[read ? 1 : 0].second) == std::pair<WindowId, int>{0, 3});
+  }
+}

@@ -35,6 +35,21 @@ TEST_CASE("a stream of another flow is refused") {
         "step 'a.m' was given a stream of another dataflow");
 }
 
+TEST_CASE("a flow knows which streams a step reads") {
+  weir::Dataflow flow("readers");
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
+  CHECK_FALSE(flow.has_readers(s.port()));
+  auto b = weir::op::branch("b", s, [](int x) { return x > 0; });
+  CHECK(flow.has_readers(s.port()));
+  CHECK_FALSE(flow.has_readers(b.trues.port()));
+  auto m = weir::op::merge("m", b.falses, s);  // a second reader of s
+  CHECK(flow.has_readers(b.falses.port()));
+  CHECK_FALSE(flow.has_readers(b.trues.port()));
+  CHECK_FALSE(flow.has_readers(m.port()));
+  weir::op::inspect_debug("i", m, [](const auto&...) {});
+  CHECK(flow.has_readers(m.port()));
+}
+
 TEST_CASE("the run configuration is checked") {
   weir::Dataflow flow("cfg");
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));

@@ -175,7 +175,7 @@ auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
       node.add_partition(std::nullopt, std::move(part));
     };
   }
-  flow.add_step({fq, detail::StepRole::input, {out.port()}, std::move(factory)});
+  flow.add_step({fq, detail::StepRole::input, {}, std::move(factory)});
   return out;
 }
 
@@ -220,7 +220,7 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
       g.output<T>(port).subscribe(&node);
     };
   }
-  flow.add_step({fq, detail::StepRole::output, {}, std::move(factory)});
+  flow.add_step({fq, detail::StepRole::output, {up.port()}, std::move(factory)});
 }
 
 template <class T, class F>
@@ -236,7 +236,7 @@ requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string_v
   flow.add_step(
       {fq,
        detail::StepRole::other,
-       {out.port()},
+       {up.port()},
        [fq, mapper = std::move(mapper), in = up.port(), o = out.port()](detail::WorkerGraph& g) {
          auto& node = g.emplace_node<detail::FlatMapBatchNode<T, U, F>>(
              detail::StepRole::other, fq, g.ctx(), g.make_output<U>(o), mapper);
@@ -255,7 +255,7 @@ requires std::predicate<P&, const T&> BranchOut<T> branch(std::string_view step_
   BranchOut<T> out{flow.new_stream<T>(), flow.new_stream<T>()};
   flow.add_step({fq,
                  detail::StepRole::other,
-                 {out.trues.port(), out.falses.port()},
+                 {up.port()},
                  [fq, predicate = std::move(predicate), in = up.port(), t = out.trues.port(),
                   f = out.falses.port()](detail::WorkerGraph& g) {
                    auto& node = g.emplace_node<detail::BranchNode<T, P>>(
@@ -276,15 +276,17 @@ std::tuple<Stream<std::pair<K, A>>...> demux(std::string_view step_id,
   std::tuple<Stream<std::pair<K, A>>...> out{flow.new_stream<std::pair<K, A>>()...};
   std::vector<detail::PortId> ports =
       std::apply([](const auto&... s) { return std::vector<detail::PortId>{s.port()...}; }, out);
-  flow.add_step(
-      {fq, detail::StepRole::other, ports, [fq, in = up.port(), ports](detail::WorkerGraph& g) {
-         [&]<std::size_t... I>(std::index_sequence<I...>) {
-           auto& node = g.emplace_node<detail::DemuxNode<K, A...>>(
-               detail::StepRole::other, fq, g.make_output<std::pair<K, A>>(ports[I])...);
-           g.output<std::pair<K, std::variant<A...>>>(in).subscribe(&node);
-         }
-         (std::index_sequence_for<A...>{});
-       }});
+  flow.add_step({fq,
+                 detail::StepRole::other,
+                 {up.port()},
+                 [fq, in = up.port(), ports](detail::WorkerGraph& g) {
+                   [&]<std::size_t... I>(std::index_sequence<I...>) {
+                     auto& node = g.emplace_node<detail::DemuxNode<K, A...>>(
+                         detail::StepRole::other, fq, g.make_output<std::pair<K, A>>(ports[I])...);
+                     g.output<std::pair<K, std::variant<A...>>>(in).subscribe(&node);
+                   }
+                   (std::index_sequence_for<A...>{});
+                 }});
   return out;
 }
 
@@ -297,15 +299,12 @@ requires(std::same_as<Stream<T>, Rest>&&...) Stream<T> merge(std::string_view st
   (flow.check_owns(rest, fq), ...);
   std::vector<detail::PortId> ins{first.port(), rest.port()...};
   auto out = flow.new_stream<T>();
-  flow.add_step({fq,
-                 detail::StepRole::other,
-                 {out.port()},
-                 [fq, ins, o = out.port()](detail::WorkerGraph& g) {
-                   auto& node = g.emplace_node<detail::MergeNode<T>>(
-                       detail::StepRole::other, fq, g.make_output<T>(o), ins.size());
-                   for (std::size_t i = 0; i < ins.size(); ++i)
-                     g.output<T>(ins[i]).subscribe(&node.port(i));
-                 }});
+  flow.add_step(
+      {fq, detail::StepRole::other, ins, [fq, ins, o = out.port()](detail::WorkerGraph& g) {
+         auto& node = g.emplace_node<detail::MergeNode<T>>(detail::StepRole::other, fq,
+                                                           g.make_output<T>(o), ins.size());
+         for (std::size_t i = 0; i < ins.size(); ++i) g.output<T>(ins[i]).subscribe(&node.port(i));
+       }});
   return out;
 }
 
@@ -316,7 +315,7 @@ Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
   auto out = flow.new_stream<T>();
   flow.add_step({fq,
                  detail::StepRole::other,
-                 {out.port()},
+                 {up.port()},
                  [fq, in = up.port(), o = out.port()](detail::WorkerGraph& g) {
                    auto& node = g.emplace_node<detail::ExchangeNode<T, detail::EvenSplit<T>>>(
                        detail::StepRole::other, fq, g.ctx(), fq, g.make_output<T>(o),
@@ -334,7 +333,7 @@ inspect_debug(std::string_view step_id, const Stream<T>& up, F inspector) {
   auto out = flow.new_stream<T>();
   flow.add_step({fq,
                  detail::StepRole::inspect,
-                 {out.port()},
+                 {up.port()},
                  [fq, inspector = std::move(inspector), in = up.port(),
                   o = out.port()](detail::WorkerGraph& g) {
                    auto& node = g.emplace_node<detail::InspectDebugNode<T, F>>(
@@ -359,7 +358,7 @@ requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K,
   flow.add_step(
       {fq,
        detail::StepRole::other,
-       {out.port()},
+       {up.port()},
        [fq, builder = std::move(builder), in = up.port(), o = out.port()](detail::WorkerGraph& g) {
          auto& node = g.emplace_node<detail::StatefulNode<K, V, Logic, Builder>>(
              detail::StepRole::other, fq, g.ctx(), fq, g.make_output<OutItem>(o), builder);

@@ -39,7 +39,7 @@ using StepFactory = std::function<void(WorkerGraph&)>;
 struct StepDef {
   std::string fq_id;
   StepRole role;
-  std::vector<PortId> outputs;
+  std::vector<PortId> inputs;  // the ports it reads
   StepFactory factory;
 };
 
@@ -152,6 +152,9 @@ class Dataflow {
   }
 
   [[nodiscard]] const std::vector<detail::StepDef>& steps() const noexcept { return steps_; }
+  /// Whether any step reads `port`. Only final once the flow is complete: a step may ask at
+  /// run time whether an output it could skip has readers.
+  [[nodiscard]] bool has_readers(detail::PortId port) const;
   /// Throws BuildError unless the flow has an input and an output (or inspect) step.
   void validate() const;
 

@@ -3,7 +3,8 @@
 // for one key. Each clock makes one state per key (`make_state(now)`), driven by the window
 // operators with the system time `now` read once per batch:
 //
-//   on_item(item, now) -> Instant   the item's timestamp (advancing the watermark)
+//   on_item(item, now) -> Stamp     the item's timestamp and the watermark once the item
+//                                   has advanced it (what watermark(now) then returns)
 //   watermark(now)                  the current watermark (kTimeMax after end of input)
 //   system_time_for(wm, now)        the system time at which the watermark reaches wm
 //   system_time_for(wm, current, now)  the same, given watermark(now) already computed
@@ -29,6 +30,12 @@
 
 namespace weir::window {
 
+/// An item's timestamp and the watermark after it.
+struct Stamp {
+  Instant ts;
+  Instant watermark;
+};
+
 template <class GetTs>
 class EventClock {
  public:
@@ -41,18 +48,18 @@ class EventClock {
     State(const EventClock* c, Instant now) : c_(c), sys_of_max_(now), last_now_(now) {}
 
     template <class V>
-    Instant on_item(const V& v, Instant now) {
+    Stamp on_item(const V& v, Instant now) {
       const Instant ts = c_->get_(v);
       now = tick(now);
-      // ts - wait, unless that underflows (then the item cannot move the watermark)
-      if (detail::saturating_diff(ts, kTimeMin) >= c_->wait_) {
-        const Instant candidate = ts - c_->wait_;
-        if (candidate > watermark(now)) {
-          base_ = candidate;
-          sys_of_max_ = now;
-        }
+      const Instant wm = watermark(now);
+      // ts - wait; where that underflows it is the earliest instant, which moves nothing
+      const Instant candidate = detail::saturating_add(ts, -c_->wait_);
+      if (candidate > wm) {
+        base_ = candidate;
+        sys_of_max_ = now;
+        return {ts, candidate};
       }
-      return ts;
+      return {ts, wm};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
       if (eof_) return kTimeMax;
@@ -111,8 +118,8 @@ class SystemClock {
   class State {
    public:
     template <class V>
-    Instant on_item(const V& /*v*/, Instant now) {
-      return now;
+    Stamp on_item(const V& /*v*/, Instant now) {
+      return {now, watermark(now)};
     }
     [[nodiscard]] Instant watermark(Instant now) const { return eof_ ? kTimeMax : now; }
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "weir/inputs/clock.hpp"
+#include "weir/operators/windowing/clocks.hpp"
 #include "weir/operators/windowing/metadata.hpp"
 #include "weir/operators/windowing/time_math.hpp"
 
@@ -45,10 +46,10 @@ class PartitionClock {
     explicit State(const PartitionClock* c) : c_(c) {}
 
     template <class V>
-    Instant on_item(const V& v, Instant now) {
+    Stamp on_item(const V& v, Instant now) {
       const Instant ts = c_->get_ts_(v);
       c_->progress(static_cast<std::uint64_t>(c_->get_part_(v)), ts, now);
-      return ts;
+      return {ts, watermark(now)};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
       if (eof_) return kTimeMax;

@@ -2,8 +2,8 @@
 // window(id, kv, clock, windower, logic[, order]) -> WindowOut<K, W, V>
 //
 // The generic windowing operator every other one is made of. Per key it keeps a clock state
-// (the key's watermark), a windower state (its open windows) and one `logic` state per open
-// window, and returns three keyed streams:
+// (the key's watermark), one `logic` state per open window (ascending ids) and, for a session
+// windower, its state; it returns three keyed streams:
 //
 //   down  (K, (WindowId, W))               what the window logic emits
 //   late  (K, (WindowId, V))               items older than the key's watermark, once for
@@ -38,11 +38,13 @@
 // clock nor the windower would lose anything (an event clock keeps each key's watermark, a
 // session windower its numbering, so those keys are kept).
 //
-// Steps: "<id>.window" (stateful_batch), "<id>.split" (demux into the three streams).
+// Steps: "<id>.window" (stateful_batch), "<id>.split" (demux into the three streams). A late
+// or meta stream nothing reads is not built at all.
 
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -89,13 +91,34 @@ class WindowEmit {
   WindowId id_;
 };
 
+/// A windower state for aligned windowers, which keep none (the open windows are the
+/// logics').
+struct NoWindowerState {
+  template <class Ar>
+  void serialize(Ar& /*ar*/, unsigned /*version*/) {}
+};
+
+template <class WindowerT>
+struct WindowerStateOf {
+  using type = typename WindowerT::State;
+};
+template <AlignedWindower WindowerT>
+struct WindowerStateOf<WindowerT> {
+  using type = NoWindowerState;
+};
+
 template <class ClockT, class WindowerT, class L>
 struct WindowConfig {
+  WindowConfig(ClockT c, WindowerT w, L l, WindowOrder o)
+      : clock(std::move(c)), windower(std::move(w)), logic(std::move(l)), order(o) {}
   ClockT clock;
   WindowerT windower;
   mutable L logic;  // a policy whose callables may keep their own state
   WindowOrder order;
-  // Scratch the windower fills, reused by every key of the worker that owns this config.
+  // Whether anything reads the late and meta streams (an unread one is not built).
+  bool emit_late = true;
+  bool emit_meta = true;
+  // Scratch a session windower fills, reused by every key of the worker that owns this config.
   mutable std::vector<WindowId> ids;
   mutable std::vector<Merge> merges;
   mutable std::vector<Closed> closed;
@@ -109,13 +132,14 @@ class WindowLogic {
   using E = Emit<K, Event>;
   using Out = WindowEmit<K, W, V>;
   using Config = WindowConfig<ClockT, WindowerT, L>;
+  static constexpr bool kAligned = AlignedWindower<WindowerT>;
 
  public:
   using output_type = Event;
 
   struct Snapshot {
     typename ClockT::State clock;
-    typename WindowerT::State windows;
+    typename WindowerStateOf<WindowerT>::type windows;
     std::vector<std::pair<WindowId, S>> logics;  // open windows' states, ascending id
     std::vector<std::pair<Instant, V>> waiting;  // timestamp order: not yet applied, by time
     template <class Ar>
@@ -128,10 +152,10 @@ class WindowLogic {
     if (resume) {
       s_ = std::move(*resume);
       s_.clock = c_->clock.resume(std::move(s_.clock));
-      s_.windows = c_->windower.resume(std::move(s_.windows));
+      if constexpr (!kAligned) s_.windows = c_->windower.resume(std::move(s_.windows));
     } else {
       s_.clock = c_->clock.make_state(weir::clock().now());
-      s_.windows = c_->windower.make_state();
+      if constexpr (!kAligned) s_.windows = c_->windower.make_state();
     }
   }
 
@@ -139,14 +163,14 @@ class WindowLogic {
     const Instant now = emit.now();
     Instant wm = kTimeMin;
     for (auto& v : values) {
-      const Instant ts = s_.clock.on_item(v, now);
-      wm = s_.clock.watermark(now);
-      if (ts < wm) {
-        late(ts, std::move(v), emit);
+      const Stamp st = s_.clock.on_item(v, now);
+      wm = st.watermark;
+      if (st.ts < wm) {
+        late(st.ts, std::move(v), emit);
       } else if (c_->order == WindowOrder::timestamp) {
-        wait(ts, std::move(v));
+        wait(st.ts, std::move(v));
       } else {
-        apply(ts, std::move(v), emit);
+        apply(st.ts, std::move(v), emit);
       }
     }
     // the clock state did not change after the last item: wm is still watermark(now)
@@ -162,15 +186,22 @@ class WindowLogic {
 
  private:
   void late(Instant ts, V&& v, E& emit) {
-    auto& ids = c_->ids;
-    ids.clear();
-    s_.windows.late_ids(ts, ids);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      if (i + 1 < ids.size()) {
+    if (!c_->emit_late) return;
+    auto send = [&](WindowId first, WindowId last) {
+      for (WindowId id = first; id < last; ++id) emit.emplace(std::in_place_index<kLate>, id, V(v));
+      emit.emplace(std::in_place_index<kLate>, last, std::move(v));
+    };
+    if constexpr (kAligned) {
+      const IdRange r = c_->windower.ids_of(ts);
+      send(r.first, r.last);
+    } else {
+      auto& ids = c_->ids;
+      ids.clear();
+      s_.windows.late_ids(ts, ids);
+      for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
         emit.emplace(std::in_place_index<kLate>, ids[i], V(v));
-      } else {
-        emit.emplace(std::in_place_index<kLate>, ids[i], std::move(v));
       }
+      if (!ids.empty()) emit.emplace(std::in_place_index<kLate>, ids.back(), std::move(v));
     }
   }
 
@@ -186,27 +217,39 @@ class WindowLogic {
   }
 
   void apply(Instant ts, V&& v, E& emit) {
-    auto& ids = c_->ids;
-    auto& merges = c_->merges;
-    ids.clear();
-    merges.clear();
-    s_.windows.insert(ts, ids, merges);
-    for (const auto& [from, into] : merges) {
-      auto f = find(from);
-      S consumed = std::move(f->second);
-      s_.logics.erase(f);
-      Out out(emit, into);
-      c_->logic.on_merge(find(into)->second, std::move(consumed), out);
-    }
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      Out out(emit, ids[i]);
-      S& state = find_or_open(ids[i]);
-      if (i + 1 < ids.size()) {
-        c_->logic.on_value(state, V(v), out);
-      } else {
-        c_->logic.on_value(state, std::move(v), out);
+    if constexpr (kAligned) {
+      const auto& ls = s_.logics;
+      const IdRange r =
+          ls.empty() ? c_->windower.ids_of(ts) : c_->windower.ids_of(ts, ls.back().first);
+      for (WindowId id = r.first; id < r.last; ++id) value(id, V(v), emit);
+      value(r.last, std::move(v), emit);
+    } else {
+      auto& ids = c_->ids;
+      auto& merges = c_->merges;
+      ids.clear();
+      merges.clear();
+      s_.windows.insert(ts, ids, merges);
+      for (const auto& [from, into] : merges) {
+        auto f = find(from);
+        S consumed = std::move(f->second);
+        s_.logics.erase(f);
+        Out out(emit, into);
+        c_->logic.on_merge(find(into)->second, std::move(consumed), out);
       }
+      for (std::size_t i = 0; i + 1 < ids.size(); ++i) value(ids[i], V(v), emit);
+      if (!ids.empty()) value(ids.back(), std::move(v), emit);
     }
+  }
+
+  void value(WindowId id, V&& v, E& emit) {
+    Out out(emit, id);
+    c_->logic.on_value(find_or_open(id), std::move(v), out);
+  }
+
+  void close(WindowId id, S&& state, WindowMetadata&& meta, E& emit) {
+    Out out(emit, id);
+    c_->logic.on_close(std::move(state), out);
+    if (c_->emit_meta) emit.emplace(std::in_place_index<kMeta>, id, std::move(meta));
   }
 
   StateAction advance(Instant now, E& emit) { return advance(now, s_.clock.watermark(now), emit); }
@@ -221,29 +264,43 @@ class WindowLogic {
       for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
       q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
     }
-    std::optional<Instant> next = s_.windows.next_close();
-    if (next && !(wm < *next)) {
-      auto& closed = c_->closed;
-      closed.clear();
-      s_.windows.close_for(wm, closed);
-      for (auto& [id, meta] : closed) {
-        auto it = find(id);
-        S state = std::move(it->second);
-        s_.logics.erase(it);
-        Out out(emit, id);
-        c_->logic.on_close(std::move(state), out);
-        emit.emplace(std::in_place_index<kMeta>, id, std::move(meta));
+    std::optional<Instant> next;
+    auto& ls = s_.logics;
+    if constexpr (kAligned) {
+      // ascending ids close in ascending order: the closed windows are a prefix
+      const WindowerT& w = c_->windower;
+      std::size_t n = 0;
+      for (; n < ls.size() && !(wm < w.close_time(ls[n].first)); ++n) {
+        close(ls[n].first, std::move(ls[n].second), w.metadata(ls[n].first), emit);
       }
+      if (n > 0) ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
+      if (!ls.empty()) next = w.close_time(ls.front().first);
+    } else {
       next = s_.windows.next_close();
+      if (next && !(wm < *next)) {
+        auto& closed = c_->closed;
+        closed.clear();
+        s_.windows.close_for(wm, closed);
+        for (auto& [id, meta] : closed) {
+          auto it = find(id);
+          S state = std::move(it->second);
+          ls.erase(it);
+          close(id, std::move(state), std::move(meta), emit);
+        }
+        next = s_.windows.next_close();
+      }
     }
     if (!s_.waiting.empty() && (!next || s_.waiting.front().first < *next)) {
       next = s_.waiting.front().first;
     }
     notify_.reset();
     if (next) notify_ = s_.clock.system_time_for(*next, wm, now);
-    const bool idle = s_.waiting.empty() && s_.windows.empty();
-    return idle && s_.clock.disposable() && s_.windows.disposable() ? StateAction::discard
-                                                                    : StateAction::retain;
+    if (!s_.waiting.empty() || !ls.empty() || !s_.clock.disposable()) return StateAction::retain;
+    if constexpr (kAligned) {
+      return StateAction::discard;
+    } else {
+      return s_.windows.disposable() ? StateAction::discard : StateAction::retain;
+    }
   }
 
   typename std::vector<std::pair<WindowId, S>>::iterator find(WindowId id) {
@@ -275,11 +332,21 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
   using Config = detail::WindowConfig<ClockT, WindowerT, L>;
   using W = typename L::output_type;
   auto scope = up.flow().scope(step_id);
+  // the split's ports, known once it exists; who reads them, once the flow is complete
+  auto split = std::make_shared<std::pair<weir::detail::PortId, weir::detail::PortId>>();
   auto events = op::stateful_batch(
       "window", up,
-      [config = Config{std::move(clock), std::move(windower), std::move(logic), order, {}, {}, {}}](
-          std::optional<typename Logic::Snapshot> s) { return Logic(&config, std::move(s)); });
+      [config = Config(std::move(clock), std::move(windower), std::move(logic), order),
+       flow = &up.flow(), split, asked = false](std::optional<typename Logic::Snapshot> s) mutable {
+        if (!asked) {
+          config.emit_late = flow->has_readers(split->first);
+          config.emit_meta = flow->has_readers(split->second);
+          asked = true;
+        }
+        return Logic(&config, std::move(s));
+      });
   auto [down, late, meta] = op::demux("split", events);
+  *split = {late.port(), meta.port()};
   return WindowOut<K, W, V>{down, late, meta};
 }
 

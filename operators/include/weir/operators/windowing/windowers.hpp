@@ -1,29 +1,40 @@
 #pragma once
-// Windowers: which windows an item's timestamp belongs to, and when windows close. Each
-// windower makes one state per key (`make_state()`), which the window operators drive:
+// Windowers: which windows an item's timestamp belongs to, and when windows close. Two kinds:
 //
-//   insert(t, ids, merges)  an on-time item at t: appends the ids of the windows it falls in
-//                           (opening them), and (from, into) for each session merged away
-//   late_ids(t, ids)        the windows a late item at t would have fallen in
-//   close_for(wm, closed)   removes the windows the watermark wm has passed; appends
-//                           (id, metadata) in ascending close order
-//   next_close()            the watermark at which the next open window closes
-//   empty()                 no open window
-//   disposable()            forgetting this state loses nothing (no open window, and no
-//                           window numbering to continue)
+// Aligned windowers (SlidingWindower, TumblingWindower; the AlignedWindower concept): the
+// windows follow from time alone, so the windower keeps nothing per key and the window
+// operator keeps each key's open windows (ascending ids close in ascending order):
 //
-// States are plain data once detached from their windower: they serialize with
-// Boost.Serialization, and `windower.resume(state)` reattaches a decoded one.
+//   ids_of(t) -> IdRange    the windows containing t: ids first..last, ascending
+//   ids_of(t, hint)         the same; cheaper when t falls in window `hint` alone
+//   close_time(id)          a window closes once the watermark reaches this (exclusive end)
+//   metadata(id)            its open and close times
 //
 // SlidingWindower(length, offset, align_to): window i is [align_to + i*offset, +length);
-// an item may fall in several; a window closes when close_time <= watermark. offset must be
-// positive and at most length. TumblingWindower(length, align_to) is sliding with
-// offset == length. SessionWindower(gap): an item within gap (inclusive) of a session joins
-// it, extending it and merging sessions it bridges into the earliest-opening one; otherwise
-// it opens a new session with the next id. A session closes once close_time < watermark - gap.
+// an item may fall in several (ids before align_to are negative). offset must be positive
+// and at most length. TumblingWindower(length, align_to) is sliding with offset == length.
+//
+// SessionWindower(gap) keeps one state per key (`make_state()`), which the window
+// operators drive:
+//
+//   insert(t, ids, merges)  an on-time item at t: appends the id of the session it joins
+//                           (opening one), and (from, into) for each session merged away
+//   late_ids(t, ids)        the windows a late item at t would have fallen in
+//   close_for(wm, closed)   removes the sessions the watermark wm has passed; appends
+//                           (id, metadata) in ascending close order
+//   next_close()            the watermark at which the next open session closes
+//   empty()                 no open session
+//   disposable()            forgetting this state loses nothing (never: ids continue per key)
+//
+// An item within gap (inclusive) of a session joins it, extending it and merging sessions it
+// bridges into the earliest-opening one; otherwise it opens a new session with the next id.
+// A session closes once close_time < watermark - gap. Its states are plain data once
+// detached from the windower: they serialize with Boost.Serialization, and
+// `windower.resume(state)` reattaches a decoded one.
 
 #include <algorithm>
 #include <boost/serialization/map.hpp>
+#include <concepts>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -40,6 +51,12 @@ namespace weir::window {
 using Merge = std::pair<WindowId, WindowId>;  // (merged away, merged into)
 using Closed = std::pair<WindowId, WindowMetadata>;
 
+/// Window ids first..last (inclusive), ascending.
+struct IdRange {
+  WindowId first;
+  WindowId last;
+};
+
 class SlidingWindower {
  public:
   SlidingWindower(Duration length, Duration offset, Instant align_to)
@@ -55,80 +72,35 @@ class SlidingWindower {
 
   [[nodiscard]] Instant open_time(WindowId id) const { return align_ + id * offset_; }
   [[nodiscard]] Instant close_time(WindowId id) const { return open_time(id) + length_; }
-
-  /// The ids of the windows containing t, ascending.
-  template <class F>
-  void for_each_id(Instant t, F&& f) const {
-    const Duration since = t - align_;
-    const WindowId last = detail::floor_div(since, offset_);
-    if (offset_ == length_) {  // tumbling: exactly one window
-      f(last);
-      return;
-    }
-    const WindowId first = detail::floor_div(since - length_, offset_) + 1;
-    for (WindowId id = first; id <= last; ++id) f(id);
-  }
-
-  class State {
-   public:
-    State() = default;
-    explicit State(const SlidingWindower* w) : w_(w) {}
-    void insert(Instant t, std::vector<WindowId>& ids, std::vector<Merge>& /*merges*/) {
-      w_->for_each_id(t, [&](WindowId id) {
-        // ids mostly arrive ascending: the common case appends
-        if (open_.empty() || open_.back() < id) {
-          open_.push_back(id);
-        } else {
-          auto it = std::lower_bound(open_.begin(), open_.end(), id);
-          if (*it != id) open_.insert(it, id);
-        }
-        ids.push_back(id);
-      });
-    }
-    void late_ids(Instant t, std::vector<WindowId>& ids) const {
-      w_->for_each_id(t, [&](WindowId id) { ids.push_back(id); });
-    }
-    void close_for(Instant watermark, std::vector<Closed>& closed) {
-      // ids ascend with close times, so the closed ones are a prefix
-      std::size_t n = 0;
-      while (n < open_.size() && w_->close_time(open_[n]) <= watermark) {
-        closed.emplace_back(open_[n], w_->metadata(open_[n]));
-        ++n;
-      }
-      open_.erase(open_.begin(), open_.begin() + static_cast<std::ptrdiff_t>(n));
-    }
-    [[nodiscard]] std::optional<Instant> next_close() const {
-      if (open_.empty()) return std::nullopt;
-      return w_->close_time(open_.front());
-    }
-    [[nodiscard]] bool empty() const { return open_.empty(); }
-    [[nodiscard]] bool disposable() const { return open_.empty(); }
-    /// The open windows' ids, ascending.
-    [[nodiscard]] const std::vector<WindowId>& open_ids() const { return open_; }
-
-    template <class Ar>
-    void serialize(Ar& ar, unsigned /*version*/) {
-      ar& open_;
-    }
-
-   private:
-    friend class SlidingWindower;
-    const SlidingWindower* w_ = nullptr;
-    std::vector<WindowId> open_;
-  };
-  [[nodiscard]] State make_state() const { return State(this); }
-  [[nodiscard]] State resume(State s) const {
-    s.w_ = this;
-    return s;
-  }
   [[nodiscard]] WindowMetadata metadata(WindowId id) const {
     return WindowMetadata{open_time(id), close_time(id), {}};
+  }
+
+  /// The same, faster when t falls in window `hint` alone (tumbling windows, mostly the
+  /// newest open one): no division.
+  [[nodiscard]] IdRange ids_of(Instant t, WindowId hint) const {
+    if (offset_ == length_ && open_time(hint) <= t && t < close_time(hint)) return {hint, hint};
+    return ids_of(t);
+  }
+  [[nodiscard]] IdRange ids_of(Instant t) const {
+    const Duration since = t - align_;
+    const WindowId last = detail::floor_div(since, offset_);
+    if (offset_ == length_) return {last, last};  // tumbling: exactly one window
+    return {detail::floor_div(since - length_, offset_) + 1, last};
   }
 
  private:
   Duration length_;
   Duration offset_;
   Instant align_;
+};
+
+template <class W>
+concept AlignedWindower = requires(const W& w, Instant t, WindowId id) {
+  { w.ids_of(t) } -> std::same_as<IdRange>;
+  { w.ids_of(t, id) } -> std::same_as<IdRange>;
+  { w.close_time(id) } -> std::same_as<Instant>;
+  { w.metadata(id) } -> std::same_as<WindowMetadata>;
 };
 
 class TumblingWindower : public SlidingWindower {

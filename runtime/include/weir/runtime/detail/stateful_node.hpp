@@ -61,11 +61,13 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
+  // The bookkeeping first: group() reads it right after the key, in the same cache line.
   struct Slot {
-    Logic logic;
-    Epoch touched = 0;        // the last epoch whose snapshot must include this key
+    explicit Slot(Logic l) : logic(std::move(l)) {}
     std::uint64_t batch = 0;  // the last batch that grouped this key (apply's stamp)
     std::uint32_t group = 0;  // its group in that batch
+    Epoch touched = 0;        // the last epoch whose snapshot must include this key
+    Logic logic;
   };
   // A key's items in the batch being applied.
   struct Group {
