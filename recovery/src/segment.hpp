@@ -5,17 +5,22 @@
 // Keys are unique within a segment.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string_view>
 
 #include "weir/recovery/snapshot.hpp"
 
 namespace weir::recovery::segment {
 
-/// The buckets of one step's keys: FNV-1a over step id, a 0xFF separator and the key, stable
-/// forever (the step's part is hashed once).
+/// The buckets of one step's keys: FNV-1a over step id, a 0xFF separator and the key, modulo
+/// the bucket count (a power of two: a mask, not a division), stable forever (the step's part
+/// is hashed once).
 class Buckets {
  public:
-  Buckets(std::string_view step_id, std::uint32_t buckets) : buckets_(buckets) {
+  Buckets(std::string_view step_id, std::uint32_t buckets) : mask_(buckets - 1) {
+    if (buckets == 0 || (buckets & mask_) != 0) {
+      throw std::invalid_argument("the bucket count must be a power of two");
+    }
     mix(step_id);
     h_ ^= 0xFF;
     h_ *= kPrime;
@@ -26,7 +31,7 @@ class Buckets {
       h ^= c;
       h *= kPrime;
     }
-    return static_cast<std::uint32_t>(h % buckets_);
+    return static_cast<std::uint32_t>(h & mask_);
   }
 
  private:
@@ -38,7 +43,7 @@ class Buckets {
     }
   }
   std::uint64_t h_ = 14695981039346656037ULL;
-  std::uint32_t buckets_;
+  std::uint64_t mask_;
 };
 
 }  // namespace weir::recovery::segment

@@ -201,8 +201,9 @@ struct RecoveryStore::Impl {
     std::vector<std::uint32_t> touched;
   };
   std::vector<Lane> lanes;
-  std::vector<std::vector<Row>> routed;  // per partition, this round's rows
-  std::vector<std::size_t> wal_bytes;    // per partition, written since its last checkpoint
+  std::vector<std::uint8_t> lane_of_bucket;  // the lane writing each bucket's partition
+  std::vector<std::vector<Row>> routed;      // per partition, this round's rows
+  std::vector<std::size_t> wal_bytes;        // per partition, written since its last checkpoint
 
   void run_writer();
   void write_round(std::vector<Message>& round);
@@ -477,6 +478,10 @@ void RecoveryStore::begin(std::size_t workers) {
   m.wal_bytes.assign(m.parts.size(), 0);
   m.lanes.resize(std::min<std::size_t>(
       m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2)));
+  m.lane_of_bucket.resize(kBuckets);
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    m.lane_of_bucket[b] = static_cast<std::uint8_t>((b % m.parts.size()) % m.lanes.size());
+  }
   m.thread = std::thread([&m] { m.run_writer(); });
 }
 
@@ -578,12 +583,11 @@ void RecoveryStore::Impl::segment_changes(Lane& lane, std::size_t lane_index,
   const std::string& step = changes.step_id();
   const segment::Buckets buckets(step, kBuckets);
   const std::size_t n = parts.size();
-  const std::size_t stride = lanes.size();
   // an even share and a half again, so most buckets never grow while being filled
   const std::size_t share = changes.bytes().size() / kBuckets;
   changes.for_each([&](std::string_view key, const std::string_view* state) {
     const std::uint32_t b = buckets.of(key);
-    if ((b % n) % stride != lane_index) {
+    if (lane_of_bucket[b] != lane_index) {
       return;
     }
     std::string& seg = lane.scratch[b];

@@ -37,6 +37,22 @@ TEST_CASE("StateChanges keeps keys and states of any length - and discards - in 
   CHECK(c.bytes().size() == 5 + 3 + 304 + 132);
 }
 
+TEST_CASE("entries on either side of the small-entry size read back the same") {
+  weir::recovery::StateChanges c("s", 1);
+  const std::string k59(59, 'k');
+  const std::string s59(59, 's');
+  const std::string k60(60, 'K');
+  const std::string s127(127, 'S');
+  c.put(k59, s59);
+  c.put(k60, s59);
+  c.put(k59, s127);
+  c.discard(k60);
+  CHECK(entries_of(c.bytes()) ==
+        std::vector<Entry>{{k59, s59}, {k60, s59}, {k59, s127}, {k60, std::nullopt}});
+  CHECK(c.bytes().size() ==
+        (1 + 59 + 1 + 1 + 59) + (1 + 60 + 1 + 1 + 59) + (1 + 59 + 1 + 1 + 127) + (1 + 60 + 1));
+}
+
 TEST_CASE("malformed entries fail to read instead of yielding keys") {
   weir::recovery::StateChanges c("s", 1);
   c.put("key", "state");

@@ -190,6 +190,21 @@ void encode_into(std::string& out, const T& value) {
   }
 }
 
+/// The snapshot bytes of `value` as a view: of the value itself for numbers, enums and
+/// strings (no copy), else of `scratch` after encode_into(scratch, value). Valid while both
+/// are unchanged.
+template <class T>
+std::string_view encoded_view(const T& value, std::string& scratch) {
+  if constexpr (detail::kRawCodec<T>) {
+    return {reinterpret_cast<const char*>(&value), sizeof(T)};  // NOLINT: bytes of a number
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return value;
+  } else {
+    encode_into(scratch, value);
+    return scratch;
+  }
+}
+
 /// The snapshot bytes of `value` (see encode_into).
 template <class T>
 std::string encode(const T& value) {

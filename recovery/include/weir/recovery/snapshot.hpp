@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -41,8 +42,26 @@ inline void put_length(std::string& out, std::size_t n) {
   out.push_back(static_cast<char>(n));
 }
 
-/// Appends one entry; `state` null records a discard.
+/// Appends one entry; `state` null records a discard. A small entry (the common case: numbers,
+/// short strings) is assembled on the stack and appended at once.
 inline void append(std::string& out, std::string_view key, const std::string_view* state) {
+  constexpr std::size_t kSmall = 120;  // each length then fits one varint byte
+  const std::size_t state_size = state != nullptr ? state->size() : 0;
+  if (key.size() < kSmall / 2 && state_size < kSmall / 2) {
+    char buf[kSmall + 3];
+    std::size_t n = 0;
+    buf[n++] = static_cast<char>(key.size());
+    std::memcpy(buf + n, key.data(), key.size());
+    n += key.size();
+    buf[n++] = state != nullptr ? '\1' : '\0';
+    if (state != nullptr) {
+      buf[n++] = static_cast<char>(state_size);
+      std::memcpy(buf + n, state->data(), state_size);
+      n += state_size;
+    }
+    out.append(buf, n);
+    return;
+  }
   put_length(out, key.size());
   out.append(key);
   out.push_back(state != nullptr ? '\1' : '\0');
@@ -102,6 +121,8 @@ class StateChanges {
     entries::append(bytes_, key, nullptr);
     ++size_;
   }
+  /// Room for `bytes` of entries (the previous epoch's size is a good guess).
+  void reserve(std::size_t bytes) { bytes_.reserve(bytes); }
 
   [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }
   [[nodiscard]] Epoch epoch() const noexcept { return epoch_; }

@@ -307,14 +307,14 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
     recovery::StateChanges changes(step_id(), order_.open());
+    changes.reserve(snapshot_bytes_);
     auto put = [&](const K& key, const Logic* logic) {
-      recovery::encode_into(key_bytes_, key);
+      const std::string_view k = recovery::encoded_view(key, key_bytes_);
       if (logic == nullptr) {
-        changes.discard(key_bytes_);
+        changes.discard(k);
         return;
       }
-      recovery::encode_into(state_bytes_, logic->snapshot());
-      changes.put(key_bytes_, state_bytes_);
+      changes.put(k, recovery::encoded_view(logic->snapshot(), state_bytes_));
     };
     guarded(ctx_, step_id(), std::nullopt, "snapshot", [&] {
       if (touched_.size() * 4 >= state_.size()) {
@@ -343,6 +343,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     });
     touched_.clear();
     discarded_.clear();
+    snapshot_bytes_ = changes.bytes().size() + changes.bytes().size() / 8;
     snapshots_->write(ctx_.index(), std::move(changes));
   }
 
@@ -384,6 +385,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::vector<K> discarded_;  // keys discarded in epoch order_.open() (when snapshotting)
   std::string key_bytes_;     // scratch for encoding snapshots
   std::string state_bytes_;
+  std::size_t snapshot_bytes_ = 0;  // room to reserve for the next epoch's changes
   std::vector<K> touched_;  // keys touched in epoch order_.open() (a key discarded and re-created
                             // in one epoch appears twice)
   // scratch of apply(), kept to reuse their memory
