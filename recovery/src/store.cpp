@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Keys of a step are spread over this many buckets; bucket b lives in partition b % N.
-constexpr std::uint32_t kBuckets = 4096;
+constexpr std::uint32_t kBuckets = 256;
 
 // A round with at least this many state changes writes its partitions on parallel threads.
 constexpr std::size_t kLaneThreshold = 65536;
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS snaps (
 
 /// What this build writes; a store written by another format is refused.
 std::string format_id() {
-  return fmt::format("weir-snapshot-4 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
+  return fmt::format("weir-snapshot-5 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
                      kBuckets, static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
                      std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
                      sizeof(std::size_t));
@@ -599,7 +599,7 @@ void RecoveryStore::Impl::segment_changes(Lane& lane, std::size_t lane_index,
   });
   for (std::uint32_t b : lane.touched) {
     routed[b % n].push_back({step, b, changes.epoch(), seq, std::move(lane.scratch[b])});
-    lane.scratch[b] = std::string();
+    lane.scratch[b].clear();  // moved from: empty, and given a buffer back after the insert
   }
   lane.touched.clear();
 }
@@ -637,6 +637,12 @@ void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message
     for (Row& r : routed[i]) {
       auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
       epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
+      // the segment's memory goes back to the lane for the next round (no fresh pages)
+      std::string& scratch = lanes[lane].scratch[r.bucket];
+      if (scratch.capacity() < r.segment.capacity()) {
+        r.segment.clear();
+        scratch = std::move(r.segment);
+      }
     }
     routed[i].clear();
   }
