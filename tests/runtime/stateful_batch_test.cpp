@@ -82,6 +82,36 @@ struct Collect {
 
 }  // namespace
 
+TEST_CASE("a step holding more keys than the cache (look-ups asked ahead) sums each exactly") {
+  // 40,000 keys: past the size from which a batch's look-ups are prefetched; each key comes
+  // three times, the rounds in a different key order, adjacent repeats included
+  constexpr int kKeys = 40000;
+  std::vector<KV> input;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kKeys; ++i) {
+      const int k = round == 1 ? kKeys - 1 - i : (i * 7919) % kKeys;
+      std::string key = "k";
+      key.append(std::to_string(k));
+      input.emplace_back(key, round + 1);
+      if (round == 2 && i % 1000 == 0) input.emplace_back(key, 10);  // an adjacent repeat
+    }
+  }
+  std::map<std::string, std::vector<int>> expected;
+  std::map<std::string, int> acc;
+  for (auto& [k, v] : input) {
+    expected[k].push_back(acc[k] += v);
+  }
+  for (std::size_t workers : {1, 2}) {
+    std::map<std::string, std::vector<int>> got;
+    for (auto& [k, v] : running_sums(input, workers, 4096)) {
+      got[k].push_back(v);
+    }
+    INFO("workers " << workers);
+    CHECK(got.size() == kKeys);
+    CHECK(got == expected);
+  }
+}
+
 TEST_CASE("on_eof visits keys in ascending order and a discarded key can come back") {
   // batches of 3: key 1 is dropped in the second batch and comes back in the third
   std::vector<std::pair<int, std::string>> input{{3, "a"}, {1, "b"}, {2, "c"}, {1, "drop"},

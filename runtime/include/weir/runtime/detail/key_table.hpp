@@ -3,7 +3,9 @@
 //
 // Entries live in one dense vector (iteration and sorting touch contiguous memory); an
 // open-addressing index of power-of-two size maps a key's stable hash to its entry, so a
-// look-up is a mask and a short linear probe, never a division. Erasing moves the last
+// look-up is a mask and a short linear probe, never a division. An index slot is 8 bytes (the
+// hash's upper half as a tag, and the entry's index), so the index of a few thousand keys
+// stays in the first-level cache; the entry keeps the whole hash. Erasing moves the last
 // entry into the hole, so indices (not keys) change on erase: callers hold an index only
 // until the next insert or erase.
 
@@ -35,8 +37,19 @@ class KeyTable {
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.index == kEmpty) return npos;
-      if (s.hash == h && entries_[s.index].key == key) return s.index;
+      if (s.tag == tag_of(h) && entries_[s.index].key == key) return s.index;
     }
+  }
+
+  /// Starts loading the index slot a look-up of hash `h` reads first (a batch asks ahead).
+  void prefetch_slot(std::uint64_t h) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+  }
+  /// Starts loading the entry a look-up of `h` most likely ends at (best once its slot is in).
+  void prefetch_entry(std::uint64_t h) const {
+    if (slots_.empty()) return;
+    const Slot& s = slots_[h & mask_];
+    if (s.index != kEmpty) __builtin_prefetch(&entries_[s.index]);
   }
 
   /// Adds an entry for a key that is not present; returns its index.
@@ -78,14 +91,15 @@ class KeyTable {
  private:
   static constexpr std::uint32_t kEmpty = 0xffffffffU;
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint32_t tag = 0;
     std::uint32_t index = kEmpty;
   };
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32U); }
 
   void place(std::uint64_t h, std::uint32_t index) {
     std::size_t i = h & mask_;
     while (slots_[i].index != kEmpty) i = (i + 1) & mask_;
-    slots_[i] = Slot{h, index};
+    slots_[i] = Slot{tag_of(h), index};
   }
 
   Slot& slot_of(std::uint64_t h, std::size_t index) {
@@ -98,7 +112,7 @@ class KeyTable {
   void remove_slot(std::uint64_t h, std::size_t index) {
     std::size_t hole = &slot_of(h, index) - slots_.data();
     for (std::size_t i = (hole + 1) & mask_; slots_[i].index != kEmpty; i = (i + 1) & mask_) {
-      const std::size_t home = slots_[i].hash & mask_;
+      const std::size_t home = entries_[slots_[i].index].hash & mask_;
       // Move slot i back into the hole unless its home lies cyclically in (hole, i].
       const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
       if (!stays) {
