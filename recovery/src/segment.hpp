@@ -44,7 +44,7 @@ class Buckets {
 
  private:
   static constexpr std::uint64_t kPrime = 1099511628211ULL;
-  // splitmix64's finaliser
+  // splitmix64's finaliser, as runtime's stable_hash mixes (recovery sits below runtime)
   static std::uint64_t mix(std::uint64_t x) {
     x ^= x >> 30U;
     x *= 0xbf58476d1ce4e5b9ULL;

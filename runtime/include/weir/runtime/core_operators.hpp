@@ -17,6 +17,7 @@
 // A source or sink passed by value is moved into shared ownership and used by every worker
 // of the process; pass a std::shared_ptr to keep a handle on it.
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <memory>
@@ -279,10 +280,12 @@ std::tuple<Stream<std::pair<K, A>>...> demux(std::string_view step_id,
   flow.add_step({fq,
                  detail::StepRole::other,
                  {up.port()},
-                 [fq, in = up.port(), ports](detail::WorkerGraph& g) {
+                 [fq, in = up.port(), ports, flow = &flow](detail::WorkerGraph& g) {
                    [&]<std::size_t... I>(std::index_sequence<I...>) {
                      auto& node = g.emplace_node<detail::DemuxNode<K, A...>>(
-                         detail::StepRole::other, fq, g.make_output<std::pair<K, A>>(ports[I])...);
+                         detail::StepRole::other, fq,
+                         std::array<bool, sizeof...(A)>{flow->has_readers(ports[I])...},
+                         g.make_output<std::pair<K, A>>(ports[I])...);
                      g.output<std::pair<K, std::variant<A...>>>(in).subscribe(&node);
                    }
                    (std::index_sequence_for<A...>{});

@@ -187,21 +187,16 @@ class WindowLogic {
  private:
   void late(Instant ts, V&& v, E& emit) {
     if (!c_->emit_late) return;
-    auto send = [&](WindowId first, WindowId last) {
-      for (WindowId id = first; id < last; ++id) emit.emplace(std::in_place_index<kLate>, id, V(v));
-      emit.emplace(std::in_place_index<kLate>, last, std::move(v));
+    auto send = [&](WindowId id, V&& x) {
+      emit.emplace(std::in_place_index<kLate>, id, std::move(x));
     };
     if constexpr (kAligned) {
-      const IdRange r = c_->windower.ids_of(ts);
-      send(r.first, r.last);
+      hand_out(c_->windower.ids_of(ts), std::move(v), send);
     } else {
       auto& ids = c_->ids;
       ids.clear();
       s_.windows.late_ids(ts, ids);
-      for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
-        emit.emplace(std::in_place_index<kLate>, ids[i], V(v));
-      }
-      if (!ids.empty()) emit.emplace(std::in_place_index<kLate>, ids.back(), std::move(v));
+      hand_out(ids, std::move(v), send);
     }
   }
 
@@ -221,8 +216,7 @@ class WindowLogic {
       const auto& ls = s_.logics;
       const IdRange r =
           ls.empty() ? c_->windower.ids_of(ts) : c_->windower.ids_of(ts, ls.back().first);
-      for (WindowId id = r.first; id < r.last; ++id) value(id, V(v), emit);
-      value(r.last, std::move(v), emit);
+      hand_out(r, std::move(v), [&](WindowId id, V&& x) { value(id, std::move(x), emit); });
     } else {
       auto& ids = c_->ids;
       auto& merges = c_->merges;
@@ -236,9 +230,21 @@ class WindowLogic {
         Out out(emit, into);
         c_->logic.on_merge(find(into)->second, std::move(consumed), out);
       }
-      for (std::size_t i = 0; i + 1 < ids.size(); ++i) value(ids[i], V(v), emit);
-      if (!ids.empty()) value(ids.back(), std::move(v), emit);
+      hand_out(ids, std::move(v), [&](WindowId id, V&& x) { value(id, std::move(x), emit); });
     }
+  }
+
+  // f(id, value) for each of the windows: a copy of v for each but the last, which gets v.
+  template <class F>
+  static void hand_out(IdRange r, V&& v, F&& f) {
+    for (WindowId id = r.first; id < r.last; ++id) f(id, V(v));
+    f(r.last, std::move(v));
+  }
+  template <class F>
+  static void hand_out(const std::vector<WindowId>& ids, V&& v, F&& f) {
+    if (ids.empty()) return;
+    for (std::size_t i = 0; i + 1 < ids.size(); ++i) f(ids[i], V(v));
+    f(ids.back(), std::move(v));
   }
 
   void value(WindowId id, V&& v, E& emit) {

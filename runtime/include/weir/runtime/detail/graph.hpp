@@ -72,8 +72,6 @@ class Output final : public PortBase {
   }
 
   [[nodiscard]] Epoch frontier() const noexcept { return frontier_; }
-  /// Whether any step reads this output (known once the worker's whole graph is built).
-  [[nodiscard]] bool has_receivers() const noexcept { return !receivers_.empty(); }
 
  private:
   std::vector<Receiver<T>*> receivers_;

@@ -86,22 +86,22 @@ class BranchNode final : public PassNode, public Receiver<T> {
 };
 
 // Moves each (K, variant) item's alternative to the output of its index, in one pass; an
-// output nobody reads gets nothing built.
+// output nobody reads (`read`, from the flow) gets nothing built.
 template <class K, class... A>
 class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::variant<A...>>> {
   using In = std::pair<K, std::variant<A...>>;
   static constexpr std::size_t N = sizeof...(A);
 
  public:
-  DemuxNode(std::string step_id, Output<std::pair<K, A>>&... outs)
-      : PassNode(std::move(step_id)), outs_(outs...) {}
+  DemuxNode(std::string step_id, std::array<bool, N> read, Output<std::pair<K, A>>&... outs)
+      : PassNode(std::move(step_id)), read_(read), outs_(outs...) {}
   void on_batch(Epoch e, std::vector<In>&& items) override {
     std::tuple<std::vector<std::pair<K, A>>...> parts;
     std::array<std::size_t, N> counts{};
     for (const auto& it : items) ++counts[it.second.index()];
     std::array<bool, N> wanted{};
     each([&]<std::size_t I>() {
-      wanted[I] = std::get<I>(outs_).has_receivers() && counts[I] > 0;
+      wanted[I] = read_[I] && counts[I] > 0;
       if (wanted[I]) std::get<I>(parts).reserve(counts[I]);
     });
     for (auto& it : items) {
@@ -128,6 +128,7 @@ class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::varia
     [&]<std::size_t... I>(std::index_sequence<I...>) { (f.template operator()<I>(), ...); }
     (std::make_index_sequence<N>{});
   }
+  std::array<bool, N> read_;
   std::tuple<Output<std::pair<K, A>>&...> outs_;
 };
 
