@@ -16,7 +16,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include "segment.hpp"
 #include "sqlite.hpp"
 
 namespace weir::recovery {
@@ -25,8 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Keys of a step are spread over this many buckets; bucket b lives in partition b % N.
-constexpr std::uint32_t kBuckets = 256;
+// Keys of a step are spread over kSnapshotBuckets buckets; bucket b lives in partition b % N.
+constexpr std::uint32_t kBuckets = kSnapshotBuckets;
 
 // A round with at least this many state changes writes its partitions on parallel threads.
 constexpr std::size_t kLaneThreshold = 65536;
@@ -170,7 +169,7 @@ struct RecoveryStore::Impl {
     std::uint32_t bucket;
     Epoch epoch;
     std::int64_t seq;
-    std::string segment;
+    std::string_view segment;  // in the round's StateChanges
   };
 
   fs::path dir;
@@ -194,13 +193,9 @@ struct RecoveryStore::Impl {
   std::deque<std::pair<Epoch, std::chrono::steady_clock::time_point>> committed_at;
   Epoch collected = 0;
   std::int64_t next_seq = 1;  // compacted rows have seq 0
-  // A lane segments and writes the partitions i with i % lanes.size() == its index; a round
-  // large enough runs its lanes on threads of their own.
-  struct Lane {
-    std::vector<std::string> scratch = std::vector<std::string>(kBuckets);
-    std::vector<std::uint32_t> touched;
-  };
-  std::vector<Lane> lanes;
+  // A lane writes the partitions i with i % lanes == its index; a round large enough runs its
+  // lanes on threads of their own.
+  std::size_t lanes = 1;
   std::vector<std::uint8_t> lane_of_bucket;  // the lane writing each bucket's partition
   std::vector<std::vector<Row>> routed;      // per partition, this round's rows
   std::vector<std::size_t> wal_bytes;        // per partition, written since its last checkpoint
@@ -208,8 +203,6 @@ struct RecoveryStore::Impl {
   void run_writer();
   void write_round(std::vector<Message>& round);
   void write_lane(std::size_t lane, const std::vector<Message>& round, bool moved);
-  void segment_changes(Lane& lane, std::size_t lane_index, const StateChanges& changes,
-                       std::int64_t seq);
   void collect_garbage(Epoch through);
   void compact(Part& p, const BucketKey& b, Epoch through);
 };
@@ -476,11 +469,11 @@ void RecoveryStore::begin(std::size_t workers) {
   m.ended_at.assign(workers, 0);
   m.routed.resize(m.parts.size());
   m.wal_bytes.assign(m.parts.size(), 0);
-  m.lanes.resize(std::min<std::size_t>(
-      m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2)));
+  m.lanes = std::min<std::size_t>(
+      m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2));
   m.lane_of_bucket.resize(kBuckets);
   for (std::size_t b = 0; b < kBuckets; ++b) {
-    m.lane_of_bucket[b] = static_cast<std::uint8_t>((b % m.parts.size()) % m.lanes.size());
+    m.lane_of_bucket[b] = static_cast<std::uint8_t>((b % m.parts.size()) % m.lanes);
   }
   m.thread = std::thread([&m] { m.run_writer(); });
 }
@@ -573,44 +566,21 @@ void RecoveryStore::Impl::run_writer() {
   }
 }
 
-// Packs one step's changes of one epoch into one segment per bucket, in `routed`, for the
-// partitions of `lane_index`.
-void RecoveryStore::Impl::segment_changes(Lane& lane, std::size_t lane_index,
-                                          const StateChanges& changes, std::int64_t seq) {
-  if (changes.empty()) {
-    return;
-  }
-  const std::string& step = changes.step_id();
-  const segment::Buckets buckets(step, kBuckets);
-  const std::size_t n = parts.size();
-  // an even share and a half again, so most buckets never grow while being filled
-  const std::size_t share = changes.bytes().size() / kBuckets;
-  changes.for_each([&](std::string_view key, const std::string_view* state) {
-    const std::uint32_t b = buckets.of(key);
-    if (lane_of_bucket[b] != lane_index) {
-      return;
-    }
-    std::string& seg = lane.scratch[b];
-    if (seg.empty()) {
-      seg.reserve(share + share / 2 + 64);
-      lane.touched.push_back(b);
-    }
-    entries::append(seg, key, state);
-  });
-  for (std::uint32_t b : lane.touched) {
-    routed[b % n].push_back({step, b, changes.epoch(), seq, std::move(lane.scratch[b])});
-    lane.scratch[b].clear();  // moved from: empty, and given a buffer back after the insert
-  }
-  lane.touched.clear();
-}
-
-// Segments the round's changes for the partitions of `lane` and commits each of them.
+// Commits the round's segments (each change's buckets, as the workers packed them) for the
+// partitions of `lane`.
 void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message>& round,
                                      bool moved) {
+  const std::size_t n = parts.size();
   for (std::size_t j = 0; j < round.size(); ++j) {
-    segment_changes(lanes[lane], lane, round[j].changes, next_seq + static_cast<std::int64_t>(j));
+    const StateChanges& c = round[j].changes;
+    const std::int64_t seq = next_seq + static_cast<std::int64_t>(j);
+    c.for_each_bucket([&](std::uint32_t b, std::string_view segment) {
+      if (lane_of_bucket[b] == lane) {
+        routed[b % n].push_back({c.step_id(), b, c.epoch(), seq, segment});
+      }
+    });
   }
-  for (std::size_t i = lane; i < parts.size(); i += lanes.size()) {
+  for (std::size_t i = lane; i < parts.size(); i += lanes) {
     if (routed[i].empty() && !moved) {
       continue;
     }
@@ -637,12 +607,6 @@ void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message
     for (Row& r : routed[i]) {
       auto& epochs = p.rows[{std::move(r.step_id), r.bucket}];
       epochs.insert(std::upper_bound(epochs.begin(), epochs.end(), r.epoch), r.epoch);
-      // the segment's memory goes back to the lane for the next round (no fresh pages)
-      std::string& scratch = lanes[lane].scratch[r.bucket];
-      if (scratch.capacity() < r.segment.capacity()) {
-        r.segment.clear();
-        scratch = std::move(r.segment);
-      }
     }
     routed[i].clear();
   }
@@ -679,8 +643,8 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   for (const Message& m : round) {
     entries_in_round += m.changes.size();
   }
-  if (lanes.size() > 1 && entries_in_round >= kLaneThreshold) {
-    std::vector<std::exception_ptr> errors(lanes.size());
+  if (lanes > 1 && entries_in_round >= kLaneThreshold) {
+    std::vector<std::exception_ptr> errors(lanes);
     std::vector<std::thread> helpers;
     auto lane_main = [&](std::size_t l) {
       try {
@@ -689,7 +653,7 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
         errors[l] = std::current_exception();
       }
     };
-    for (std::size_t l = 1; l < lanes.size(); ++l) {
+    for (std::size_t l = 1; l < lanes; ++l) {
       helpers.emplace_back(lane_main, l);
     }
     lane_main(0);
@@ -702,7 +666,7 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
       }
     }
   } else {
-    for (std::size_t l = 0; l < lanes.size(); ++l) {
+    for (std::size_t l = 0; l < lanes; ++l) {
       write_lane(l, round, moved);
     }
   }

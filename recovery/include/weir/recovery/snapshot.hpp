@@ -11,12 +11,14 @@
 // (progress); an epoch is committed once every worker's report has passed it and everything
 // reported is durable (committed()).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,42 +35,39 @@ using Epoch = std::uint64_t;
 /// with lengths as LEB128 varints (one byte below 128) and the kind one byte.
 namespace entries {
 
-inline void put_length(std::string& out, std::size_t n) {
-  if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
-  while (n >= 0x80) {
-    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
-    n >>= 7;
-  }
-  out.push_back(static_cast<char>(n));
+/// The bytes of one entry; `state` null is a discard. Throws past 4 GiB.
+inline std::size_t size_of(std::string_view key, const std::string_view* state) {
+  auto length_size = [](std::size_t n) {
+    if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
+    std::size_t b = 1;
+    for (; n >= 0x80; n >>= 7U) ++b;
+    return b;
+  };
+  return length_size(key.size()) + key.size() + 1 +
+         (state != nullptr ? length_size(state->size()) + state->size() : 0);
 }
 
-/// Appends one entry; `state` null records a discard. A small entry (the common case: numbers,
-/// short strings) is assembled on the stack and appended at once.
-inline void append(std::string& out, std::string_view key, const std::string_view* state) {
-  constexpr std::size_t kSmall = 120;  // each length then fits one varint byte
-  const std::size_t state_size = state != nullptr ? state->size() : 0;
-  if (key.size() < kSmall / 2 && state_size < kSmall / 2) {
-    char buf[kSmall + 3];
-    std::size_t n = 0;
-    buf[n++] = static_cast<char>(key.size());
-    std::memcpy(buf + n, key.data(), key.size());
-    n += key.size();
-    buf[n++] = state != nullptr ? '\1' : '\0';
-    if (state != nullptr) {
-      buf[n++] = static_cast<char>(state_size);
-      std::memcpy(buf + n, state->data(), state_size);
-      n += state_size;
-    }
-    out.append(buf, n);
-    return;
-  }
-  put_length(out, key.size());
-  out.append(key);
-  out.push_back(state != nullptr ? '\1' : '\0');
+/// Writes one entry at `out`, which has room for size_of(key, state) bytes.
+inline void write(char* out, std::string_view key, const std::string_view* state) {
+  auto put_length = [&](std::size_t n) {
+    for (; n >= 0x80; n >>= 7U) *out++ = static_cast<char>((n & 0x7FU) | 0x80U);
+    *out++ = static_cast<char>(n);
+  };
+  put_length(key.size());
+  std::memcpy(out, key.data(), key.size());
+  out += key.size();
+  *out++ = state != nullptr ? '\1' : '\0';
   if (state != nullptr) {
-    put_length(out, state->size());
-    out.append(*state);
+    put_length(state->size());
+    std::memcpy(out, state->data(), state->size());
   }
+}
+
+/// Appends one entry to `out`.
+inline void append(std::string& out, std::string_view key, const std::string_view* state) {
+  const std::size_t at = out.size();
+  out.resize(at + size_of(key, state));
+  write(out.data() + at, key, state);
 }
 
 /// Calls f(key, state or null for a discard) for each entry; throws on malformed bytes.
@@ -104,44 +103,146 @@ void for_each(std::string_view bytes, F&& f) {
   }
 }
 
+/// A growable buffer of entries, appended to without a library call per entry and without
+/// zeroing memory that is about to be written.
+class Buffer {
+ public:
+  void reserve(std::size_t bytes) {
+    if (bytes > capacity_) regrow(bytes);
+  }
+  void append(std::string_view key, const std::string_view* state) {
+    const std::size_t n = size_of(key, state);
+    if (capacity_ - size_ < n) regrow(std::max(2 * capacity_, size_ + n));
+    write(data_.get() + size_, key, state);
+    size_ += n;
+    // the next line this buffer will write, fetched while other buffers are written: many
+    // buffers filled in turn are too many streams for the hardware to foresee
+    if (capacity_ - size_ > kLine) __builtin_prefetch(data_.get() + size_ + kLine, 1);
+  }
+  [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  void regrow(std::size_t capacity) {
+    auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    data_ = std::move(grown);
+    capacity_ = capacity;
+  }
+  static constexpr std::size_t kLine = 64;
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 }  // namespace entries
 
+/// The store keeps a step's keys in this many buckets, one row per bucket and epoch.
+inline constexpr std::uint32_t kSnapshotBuckets = 256;
+
+/// The buckets of one step's keys, stable forever: the key's bytes are read eight at a time
+/// (in memory order: the store's format records the byte order), each word is mixed into a
+/// hash seeded by the step id (FNV-1a, hashed once), and the bucket is the hash modulo the
+/// bucket count (a power of two: a mask, not a division).
+class Buckets {
+ public:
+  Buckets(std::string_view step_id, std::uint32_t buckets) : mask_(buckets - 1) {
+    if (buckets == 0 || (buckets & mask_) != 0) {
+      throw std::invalid_argument("the bucket count must be a power of two");
+    }
+    for (unsigned char c : step_id) {
+      seed_ ^= c;
+      seed_ *= kPrime;
+    }
+  }
+  [[nodiscard]] std::uint32_t of(std::string_view key) const {
+    std::uint64_t h = seed_ ^ key.size();
+    std::size_t at = 0;
+    for (; at + 8 <= key.size(); at += 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, key.data() + at, 8);
+      h = mix(h ^ word);
+    }
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, key.data() + at, key.size() - at);
+    return static_cast<std::uint32_t>(mix(h ^ tail) & mask_);
+  }
+
+ private:
+  static constexpr std::uint64_t kPrime = 1099511628211ULL;
+  // splitmix64's finaliser, as runtime's stable_hash mixes (recovery sits below runtime)
+  static std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 30U;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27U;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31U);
+  }
+  std::uint64_t seed_ = 14695981039346656037ULL;
+  std::uint64_t mask_;
+};
+
 /// What one step hands the store when one of its epochs closes: for every key whose state
-/// was touched in that epoch, its state encoded with the snapshot codec, or its discard,
-/// packed into one buffer (no allocation per key).
+/// was touched in that epoch, its state encoded with the snapshot codec, or its discard.
+/// Entries are packed by the store's bucket of their key as they are put (no allocation per
+/// key), so each bucket's entries are the row the store writes as they stand.
 class StateChanges {
  public:
-  StateChanges(std::string step_id, Epoch epoch) : step_id_(std::move(step_id)), epoch_(epoch) {}
+  StateChanges(std::string step_id, Epoch epoch)
+      : step_id_(std::move(step_id)), epoch_(epoch), buckets_(step_id_, kSnapshotBuckets) {}
 
-  void put(std::string_view key, std::string_view state) {
-    entries::append(bytes_, key, &state);
-    ++size_;
+  void put(std::string_view key, std::string_view state) { append(key, &state); }
+  void discard(std::string_view key) { append(key, nullptr); }
+  /// Room for about `bytes` of entries in all (the previous epoch's size is a good guess).
+  void reserve(std::size_t bytes) {
+    per_bucket_ = bytes / kSnapshotBuckets + bytes / kSnapshotBuckets / 4;
   }
-  void discard(std::string_view key) {
-    entries::append(bytes_, key, nullptr);
-    ++size_;
-  }
-  /// Room for `bytes` of entries (the previous epoch's size is a good guess).
-  void reserve(std::size_t bytes) { bytes_.reserve(bytes); }
+  /// Room for about `entries` entries the size of the first one put, when no size is known.
+  void expect(std::size_t entries) { expected_ = entries; }
 
   [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }
   [[nodiscard]] Epoch epoch() const noexcept { return epoch_; }
   /// Entries (keys) held.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  /// The entries, in the entries:: format.
-  [[nodiscard]] const std::string& bytes() const noexcept { return bytes_; }
-  /// f(key, state or null for a discard), in the order put.
+  /// Bytes of entries held.
+  [[nodiscard]] std::size_t byte_size() const noexcept {
+    std::size_t n = 0;
+    for (const auto& b : by_bucket_) n += b.view().size();
+    return n;
+  }
+  /// f(bucket, its entries in the entries:: format) for each bucket holding any, in order.
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (std::uint32_t b = 0; b < by_bucket_.size(); ++b) {
+      if (!by_bucket_[b].view().empty()) f(b, by_bucket_[b].view());
+    }
+  }
+  /// f(key, state or null for a discard): bucket by bucket, in the order put within one.
   template <class F>
   void for_each(F&& f) const {
-    entries::for_each(bytes_, std::forward<F>(f));
+    for_each_bucket([&](std::uint32_t, std::string_view bytes) { entries::for_each(bytes, f); });
   }
 
  private:
+  void append(std::string_view key, const std::string_view* state) {
+    if (by_bucket_.empty()) {
+      by_bucket_.resize(kSnapshotBuckets);
+      if (per_bucket_ == 0) reserve(expected_ * entries::size_of(key, state));
+    }
+    entries::Buffer& b = by_bucket_[buckets_.of(key)];
+    if (b.capacity() == 0) b.reserve(std::max<std::size_t>(per_bucket_, 64));
+    b.append(key, state);
+    ++size_;
+  }
+
   std::string step_id_;
   Epoch epoch_;
-  std::string bytes_;
+  Buckets buckets_;
+  std::vector<entries::Buffer> by_bucket_;  // kSnapshotBuckets once anything is put
   std::size_t size_ = 0;
+  std::size_t per_bucket_ = 0;
+  std::size_t expected_ = 0;
 };
 
 /// Receives every worker's state changes and progress. Called from each worker's own thread,

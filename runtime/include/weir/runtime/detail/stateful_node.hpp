@@ -321,7 +321,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
     recovery::StateChanges changes(step_id(), order_.open());
-    changes.reserve(snapshot_bytes_);
+    if (snapshot_bytes_ > 0) {
+      changes.reserve(snapshot_bytes_);
+    } else {
+      changes.expect(touched_.size());
+    }
     auto put = [&](const K& key, const Logic* logic) {
       const std::string_view k = recovery::encoded_view(key, key_bytes_);
       if (logic == nullptr) {
@@ -357,7 +361,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     });
     touched_.clear();
     discarded_.clear();
-    snapshot_bytes_ = changes.bytes().size() + changes.bytes().size() / 8;
+    snapshot_bytes_ = changes.byte_size() + changes.byte_size() / 8;
     snapshots_->write(ctx_.index(), std::move(changes));
   }
 
