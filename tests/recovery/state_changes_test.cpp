@@ -65,7 +65,9 @@ TEST_CASE("StateChanges packs each key into its bucket - in the order put within
     previous = b;
     for (const auto& [k, s] : entries_of(bytes)) {
       all_in_their_bucket = all_in_their_bucket && buckets.of(k) == b;
-      if (k == "key0") firsts.push_back(*s);
+      if (k == "key0") {
+        firsts.push_back(*s);
+      }
       ++seen;
     }
   });
@@ -104,7 +106,9 @@ TEST_CASE("entries on either side of a one-byte length read back the same") {
   // each key's entries keep their order (a key's entries share a bucket)
   std::vector<Entry> of_k59;
   std::vector<Entry> of_k60;
-  for (const auto& e : all) (e.first == k59 ? of_k59 : of_k60).push_back(e);
+  for (const auto& e : all) {
+    (e.first == k59 ? of_k59 : of_k60).push_back(e);
+  }
   CHECK(of_k59 == std::vector<Entry>{{k59, s59}, {k59, s127}});
   CHECK(of_k60 == std::vector<Entry>{{k60, s128}, {k60, std::nullopt}});
   CHECK(c.byte_size() ==

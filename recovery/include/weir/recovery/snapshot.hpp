@@ -38,9 +38,13 @@ namespace entries {
 /// The bytes of one entry; `state` null is a discard. Throws past 4 GiB.
 inline std::size_t size_of(std::string_view key, const std::string_view* state) {
   auto length_size = [](std::size_t n) {
-    if (n > 0xFFFFFFFFULL) throw std::length_error("a snapshot key or state exceeds 4 GiB");
+    if (n > 0xFFFFFFFFULL) {
+      throw std::length_error("a snapshot key or state exceeds 4 GiB");
+    }
     std::size_t b = 1;
-    for (; n >= 0x80; n >>= 7U) ++b;
+    for (; n >= 0x80; n >>= 7U) {
+      ++b;
+    }
     return b;
   };
   return length_size(key.size()) + key.size() + 1 +
@@ -50,7 +54,9 @@ inline std::size_t size_of(std::string_view key, const std::string_view* state) 
 /// Writes one entry at `out`, which has room for size_of(key, state) bytes.
 inline void write(char* out, std::string_view key, const std::string_view* state) {
   auto put_length = [&](std::size_t n) {
-    for (; n >= 0x80; n >>= 7U) *out++ = static_cast<char>((n & 0x7FU) | 0x80U);
+    for (; n >= 0x80; n >>= 7U) {
+      *out++ = static_cast<char>((n & 0x7FU) | 0x80U);
+    }
     *out++ = static_cast<char>(n);
   };
   put_length(key.size());
@@ -75,7 +81,9 @@ template <class F>
 void for_each(std::string_view bytes, F&& f) {
   std::size_t at = 0;
   auto take = [&](std::size_t n) {
-    if (bytes.size() - at < n) throw std::runtime_error("snapshot entries are truncated");
+    if (bytes.size() - at < n) {
+      throw std::runtime_error("snapshot entries are truncated");
+    }
     const std::string_view v = bytes.substr(at, n);
     at += n;
     return v;
@@ -85,7 +93,9 @@ void for_each(std::string_view bytes, F&& f) {
     for (int shift = 0; shift < 35; shift += 7) {
       const auto c = static_cast<unsigned char>(take(1)[0]);
       v |= static_cast<std::size_t>(c & 0x7F) << shift;
-      if ((c & 0x80) == 0) return v;
+      if ((c & 0x80) == 0) {
+        return v;
+      }
     }
     throw std::runtime_error("snapshot entries hold a malformed length");
   };
@@ -108,16 +118,22 @@ void for_each(std::string_view bytes, F&& f) {
 class Buffer {
  public:
   void reserve(std::size_t bytes) {
-    if (bytes > capacity_) regrow(bytes);
+    if (bytes > capacity_) {
+      regrow(bytes);
+    }
   }
   void append(std::string_view key, const std::string_view* state) {
     const std::size_t n = size_of(key, state);
-    if (capacity_ - size_ < n) regrow(std::max(2 * capacity_, size_ + n));
+    if (capacity_ - size_ < n) {
+      regrow(std::max(2 * capacity_, size_ + n));
+    }
     write(data_.get() + size_, key, state);
     size_ += n;
     // the next line this buffer will write, fetched while other buffers are written: many
     // buffers filled in turn are too many streams for the hardware to foresee
-    if (capacity_ - size_ > kLine) __builtin_prefetch(data_.get() + size_ + kLine, 1);
+    if (capacity_ - size_ > kLine) {
+      __builtin_prefetch(data_.get() + size_ + kLine, 1);
+    }
   }
   [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
@@ -125,7 +141,9 @@ class Buffer {
  private:
   void regrow(std::size_t capacity) {
     auto grown = std::make_unique_for_overwrite<char[]>(capacity);
-    if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
+    if (size_ > 0) {
+      std::memcpy(grown.get(), data_.get(), size_);
+    }
     data_ = std::move(grown);
     capacity_ = capacity;
   }
@@ -208,14 +226,18 @@ class StateChanges {
   /// Bytes of entries held.
   [[nodiscard]] std::size_t byte_size() const noexcept {
     std::size_t n = 0;
-    for (const auto& b : by_bucket_) n += b.view().size();
+    for (const auto& b : by_bucket_) {
+      n += b.view().size();
+    }
     return n;
   }
   /// f(bucket, its entries in the entries:: format) for each bucket holding any, in order.
   template <class F>
   void for_each_bucket(F&& f) const {
     for (std::uint32_t b = 0; b < by_bucket_.size(); ++b) {
-      if (!by_bucket_[b].view().empty()) f(b, by_bucket_[b].view());
+      if (!by_bucket_[b].view().empty()) {
+        f(b, by_bucket_[b].view());
+      }
     }
   }
   /// f(key, state or null for a discard): bucket by bucket, in the order put within one.
@@ -228,10 +250,14 @@ class StateChanges {
   void append(std::string_view key, const std::string_view* state) {
     if (by_bucket_.empty()) {
       by_bucket_.resize(kSnapshotBuckets);
-      if (per_bucket_ == 0) reserve(expected_ * entries::size_of(key, state));
+      if (per_bucket_ == 0) {
+        reserve(expected_ * entries::size_of(key, state));
+      }
     }
     entries::Buffer& b = by_bucket_[buckets_.of(key)];
-    if (b.capacity() == 0) b.reserve(std::max<std::size_t>(per_bucket_, 64));
+    if (b.capacity() == 0) {
+      b.reserve(std::max<std::size_t>(per_bucket_, 64));
+    }
     b.append(key, state);
     ++size_;
   }
@@ -265,6 +291,7 @@ class SnapshotWriter {
   [[nodiscard]] virtual Epoch committed() const { return std::numeric_limits<Epoch>::max(); }
 
   /// `wake` runs (on any thread) whenever committed() advances.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): an override keeps it
   virtual void on_commit(std::function<void()> /*wake*/) {}
 };
 
