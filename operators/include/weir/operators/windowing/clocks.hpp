@@ -62,7 +62,9 @@ class EventClock {
       return {ts, wm};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
-      if (eof_) return kTimeMax;
+      if (eof_) {
+        return kTimeMax;
+      }
       const Duration elapsed = std::max(Duration::zero(), now - sys_of_max_);
       return detail::saturating_add(base_, elapsed);
     }
@@ -71,7 +73,9 @@ class EventClock {
     }
     /// The same, given the current watermark (watermark(now)) already computed.
     [[nodiscard]] static Instant system_time_for(Instant wm, Instant current, Instant now) {
-      if (wm <= current) return now;
+      if (wm <= current) {
+        return now;
+      }
       return detail::saturating_add(now, detail::saturating_diff(wm, current));
     }
     void at_eof() { eof_ = true; }

@@ -18,6 +18,7 @@
 // watermark it had reached.
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -52,7 +53,9 @@ class PartitionClock {
       return {ts, watermark(now)};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
-      if (eof_) return kTimeMax;
+      if (eof_) {
+        return kTimeMax;
+      }
       last_ = std::max(last_, c_->watermark(now));
       return last_;
     }
@@ -64,7 +67,9 @@ class PartitionClock {
     }
     /// The same, given the current watermark (watermark(now)) already computed.
     [[nodiscard]] Instant system_time_for(Instant wm, Instant current, Instant now) const {
-      if (wm <= current) return now;
+      if (wm <= current) {
+        return now;
+      }
       const Instant projected = detail::saturating_add(now, detail::saturating_diff(wm, current));
       const Instant recheck = detail::saturating_add(now, std::max(c_->idle_, Duration(1)));
       return std::min({projected, recheck, c_->next_idle(now)});
@@ -105,18 +110,30 @@ class PartitionClock {
   };
 
   void progress(std::uint64_t part, Instant ts, Instant now) const {
-    auto it =
-        std::find_if(parts_.begin(), parts_.end(), [&](const auto& p) { return p.part == part; });
-    if (it == parts_.end()) {
-      parts_.push_back({part, kTimeMin, now, now});
-      it = parts_.end() - 1;
+    // most items come from the partition the previous one came from (a batch is one partition's)
+    if (recent_ >= parts_.size() || parts_[recent_].part != part) {
+      auto it =
+          std::find_if(parts_.begin(), parts_.end(), [&](const auto& p) { return p.part == part; });
+      if (it == parts_.end()) {
+        parts_.push_back({part, kTimeMin, now, now});
+        it = parts_.end() - 1;
+        memo_ = std::nullopt;
+      }
+      recent_ = static_cast<std::size_t>(it - parts_.begin());
     }
-    it->last_seen = std::max(it->last_seen, now);
-    if (detail::saturating_diff(ts, kTimeMin) < wait_) return;  // ts - wait underflows
+    Progress& p = parts_[recent_];
+    if (now - p.last_seen > idle_) {
+      memo_ = std::nullopt;  // an idle partition turns active
+    }
+    p.last_seen = std::max(p.last_seen, now);
+    if (detail::saturating_diff(ts, kTimeMin) < wait_) {
+      return;  // ts - wait underflows
+    }
     const Instant candidate = ts - wait_;
-    if (candidate > of(*it, now)) {
-      it->base = candidate;
-      it->sys_of_max = now;
+    if (candidate > of(p, now)) {
+      p.base = candidate;
+      p.sys_of_max = now;
+      memo_ = std::nullopt;
     }
   }
   static Instant of(const Progress& p, Instant now) {
@@ -132,7 +149,17 @@ class PartitionClock {
     }
     return at;
   }
+  // Computed once per instant while no partition changes: every item of a batch asks at the
+  // same instant, and only its own partition's progress can change the answer.
   Instant watermark(Instant now) const {
+    if (memo_ && memo_->first == now) {
+      return memo_->second;
+    }
+    const Instant wm = scan_watermark(now);
+    memo_ = std::pair(now, wm);
+    return wm;
+  }
+  Instant scan_watermark(Instant now) const {
     std::optional<Instant> lowest_active;
     Instant highest = kTimeMin;
     for (const auto& p : parts_) {
@@ -151,6 +178,8 @@ class PartitionClock {
   Duration idle_;
   // This worker's view of each partition's progress (each worker has its own clock copy).
   mutable std::vector<Progress> parts_;
+  mutable std::size_t recent_ = 0;                           // the partition of the latest item
+  mutable std::optional<std::pair<Instant, Instant>> memo_;  // (instant, watermark then)
 };
 
 }  // namespace weir::window
