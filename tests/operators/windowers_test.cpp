@@ -65,6 +65,8 @@ TEST_CASE("tumbling windows and windower arguments that make no sense") {
   CHECK(w.ids_of(at(1499ms), 0).first == 0);
   CHECK(w.ids_of(at(1500ms), 0).first == 1);
   CHECK(w.ids_of(at(-1ms), 0).last == -1);
+  CHECK(w.ids_of(at(2499ms), 0).first == 1);  // the window after the hint, to its last instant
+  CHECK(w.ids_of(at(2500ms), 0).first == 2);  // two windows on
   CHECK_THROWS_WITH(weir::window::SlidingWindower(1s, 2s, at(0ms)),
                     "a sliding window's offset may not exceed its length (items would fall in "
                     "no window)");

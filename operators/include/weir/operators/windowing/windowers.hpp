@@ -76,10 +76,18 @@ class SlidingWindower {
     return WindowMetadata{open_time(id), close_time(id), {}};
   }
 
-  /// The same, faster when t falls in window `hint` alone (tumbling windows, mostly the
-  /// newest open one): no division.
+  /// The same, faster for tumbling windows when t falls in window `hint` (mostly the newest
+  /// open one) or in the one after it (event time moving on): no division.
   [[nodiscard]] IdRange ids_of(Instant t, WindowId hint) const {
-    if (offset_ == length_ && open_time(hint) <= t && t < close_time(hint)) return {hint, hint};
+    if (offset_ == length_) {
+      const Instant close = close_time(hint);
+      if (open_time(hint) <= t && t < close) {
+        return {hint, hint};
+      }
+      if (close <= t && t < detail::saturating_add(close, length_)) {
+        return {hint + 1, hint + 1};
+      }
+    }
     return ids_of(t);
   }
   [[nodiscard]] IdRange ids_of(Instant t) const {

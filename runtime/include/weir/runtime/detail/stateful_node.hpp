@@ -9,7 +9,8 @@
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
 // upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
 // notify_at, in an indexed min-heap (one element per key, moved only when the time gets
-// earlier; a later time is picked up when the element comes due).
+// earlier; a later time is picked up when the element comes due; the key's slot keeps the
+// time its element holds, so a batch compares without looking into the heap).
 //
 // Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch,
 // on_notify, on_eof) is written once when that epoch closes, as its encoded state or, if it
@@ -64,9 +65,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // The bookkeeping first: group() reads it right after the key, in the same cache line.
   struct Slot {
     explicit Slot(Logic l) : logic(std::move(l)) {}
-    std::uint64_t batch = 0;  // the last batch that grouped this key (apply's stamp)
-    std::uint32_t group = 0;  // its group in that batch
-    Epoch touched = 0;        // the last epoch whose snapshot must include this key
+    std::uint64_t batch = 0;   // the last batch that grouped this key (apply's stamp)
+    std::uint32_t group = 0;   // its group in that batch
+    Epoch touched = 0;         // the last epoch whose snapshot must include this key
+    Instant armed = kUnarmed;  // the key's element in timers_, kept here to compare at once
     Logic logic;
   };
   // A key's items in the batch being applied.
@@ -77,6 +79,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     std::uint32_t fill = 0;
   };
   using Table = KeyTable<K, Slot>;
+  static constexpr Instant kUnarmed = Instant::max();
+  // Timers exist for a logic that asks for a time and has something to run then.
+  static constexpr bool kTimers = HasNotifyAt<Logic> && HasOnNotify<Logic, E>;
 
  public:
   StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key,
@@ -94,7 +99,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
 
   bool poll(WorkerContext& /*ctx*/) override {
     bool did = input_.poll();
-    if constexpr (HasNotifyAt<Logic>) did = fire_timers() || did;
+    if constexpr (kTimers) did = fire_timers() || did;
     return did;
   }
 
@@ -134,8 +139,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
                             [&] { return builder_(std::move(state)); });
       const std::size_t at = state_.insert(key, h, Slot{std::move(logic)});
-      if constexpr (HasNotifyAt<Logic>) {
-        if (std::optional<Instant> t = state_[at].value.logic.notify_at()) timers_.set(at, *t);
+      if constexpr (kTimers) {
+        if (std::optional<Instant> t = state_[at].value.logic.notify_at()) arm(at, *t);
       }
     }
   }
@@ -261,28 +266,37 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   void rearm(std::size_t at) {
-    if constexpr (HasNotifyAt<Logic>) {
+    if constexpr (kTimers) {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
       // every batch costs no heap work.
-      if (std::optional<Instant> t = state_[at].value.logic.notify_at()) {
-        const std::optional<Instant> armed = timers_.at(at);
-        if (!armed || *t < *armed) timers_.set(at, *t);
-      }
+      const Slot& slot = state_[at].value;
+      const std::optional<Instant> t = slot.logic.notify_at();
+      if (t && *t < slot.armed) arm(at, *t);
     }
+  }
+  void arm(std::size_t at, Instant t) {
+    timers_.set(at, t);
+    state_[at].value.armed = t;
+  }
+  void disarm_all() {
+    timers_.clear();
+    for (auto& entry : state_) entry.value.armed = kUnarmed;
   }
 
   // Each due key's notify fires once; a key whose logic asks again for a time already past
   // fires on the next poll, so a logic cannot keep one poll busy forever. A due element whose
   // logic now wants a later time (or none) is re-armed (or dropped) instead of firing.
   bool fire_timers() {
-    if constexpr (HasOnNotify<Logic, E>) {
+    if constexpr (kTimers) {
       if (timers_.empty() || order_.frontier() == kEpochDone) return false;
       const Instant now = WorkerContext::now();
       if (timers_.top_time() > now) return false;
       std::vector<K> due;
       while (!timers_.empty() && timers_.top_time() <= now) {
-        due.push_back(state_[timers_.top_slot()].key);
+        auto& entry = state_[timers_.top_slot()];
+        entry.value.armed = kUnarmed;
+        due.push_back(entry.key);
         timers_.pop();
       }
       std::vector<OutItem> out;
@@ -294,7 +308,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           const std::optional<Instant> wanted = entry.value.logic.notify_at();
           if (!wanted) continue;
           if (*wanted > now) {
-            timers_.set(at, *wanted);
+            arm(at, *wanted);
             continue;
           }
           touch(entry);
@@ -305,8 +319,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       out_.emit(order_.frontier(), std::move(out));
       return true;
     } else {
-      timers_.clear();
-      return false;
+      return false;  // no timers (kTimers)
     }
   }
 
@@ -389,7 +402,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         state_.erase(at);
       }
     }
-    timers_.clear();
+    disarm_all();
     out_.emit(epoch, std::move(out));
   }
 
