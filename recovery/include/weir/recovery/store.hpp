@@ -28,8 +28,9 @@
 // workers' frontiers in one transaction, so no partition's frontiers ever cover a snapshot
 // it lacks. Commits survive a process crash at any instant; they are not synced one by one
 // (WAL, synchronous=NORMAL), so a power loss may undo a partition's last commits, and the
-// store then resumes from an earlier, still consistent epoch. A round with many changes
-// segments and writes its partitions on two threads; logs are copied into the database
+// store then resumes from an earlier, still consistent epoch. Each bucket of a StateChanges
+// (packed by the step) is one row as it stands; a round with many changes writes its
+// partitions on two threads; logs are copied into the database
 // files after commits, off the workers' path. When the lowest frontier advances,
 // the epochs below it are committed; a snapshot superseded by a newer one is deleted once that
 // newer one has been committed for the backup interval and its bucket has compact_after committed
