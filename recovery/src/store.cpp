@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Keys of a step are spread over kSnapshotBuckets buckets; bucket b lives in partition b % N.
-constexpr std::uint32_t kBuckets = kSnapshotBuckets;
+// A step's keys are spread over kSnapshotBuckets buckets (snapshot.hpp); bucket b lives in
+// partition b % N.
 
 // A round with at least this many state changes writes its partitions on parallel threads.
 constexpr std::size_t kLaneThreshold = 65536;
@@ -75,7 +75,8 @@ CREATE TABLE IF NOT EXISTS snaps (
 /// What this build writes; a store written by another format is refused.
 std::string format_id() {
   return fmt::format("weir-snapshot-5 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
-                     kBuckets, static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
+                     kSnapshotBuckets,
+                     static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
                      std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
                      sizeof(std::size_t));
 }
@@ -471,8 +472,8 @@ void RecoveryStore::begin(std::size_t workers) {
   m.wal_bytes.assign(m.parts.size(), 0);
   m.lanes = std::min<std::size_t>(
       m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2));
-  m.lane_of_bucket.resize(kBuckets);
-  for (std::size_t b = 0; b < kBuckets; ++b) {
+  m.lane_of_bucket.resize(kSnapshotBuckets);
+  for (std::size_t b = 0; b < kSnapshotBuckets; ++b) {
     m.lane_of_bucket[b] = static_cast<std::uint8_t>((b % m.parts.size()) % m.lanes);
   }
   m.thread = std::thread([&m] { m.run_writer(); });

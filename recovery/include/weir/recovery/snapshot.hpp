@@ -215,7 +215,8 @@ class StateChanges {
   void reserve(std::size_t bytes) {
     per_bucket_ = bytes / kSnapshotBuckets + bytes / kSnapshotBuckets / 4;
   }
-  /// Room for about `entries` entries the size of the first one put, when no size is known.
+  /// Room for about `entries` entries the size of the first one put, unless reserve() gave a
+  /// size.
   void expect(std::size_t entries) { expected_ = entries; }
 
   [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }

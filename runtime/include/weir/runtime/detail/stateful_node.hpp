@@ -334,11 +334,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
     recovery::StateChanges changes(step_id(), order_.open());
-    if (snapshot_bytes_ > 0) {
-      changes.reserve(snapshot_bytes_);
-    } else {
-      changes.expect(touched_.size());
-    }
+    changes.reserve(snapshot_bytes_);  // the last epoch's size, if there was one
+    changes.expect(touched_.size());   // else this many entries the size of the first
     auto put = [&](const K& key, const Logic* logic) {
       const std::string_view k = recovery::encoded_view(key, key_bytes_);
       if (logic == nullptr) {
