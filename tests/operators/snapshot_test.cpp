@@ -24,7 +24,7 @@ std::vector<typename Logic::output_type> feed(Logic& logic, std::vector<V> value
   std::vector<std::pair<K, W>> out;
   const K key = "k";
   weir::Emit<K, W> emit(out, key, weir::clock().now());
-  logic.on_batch(weir::Values<K, V>(items.data(), items.data() + items.size()), emit);
+  weir_test::apply_batch(logic, items, emit);
   std::vector<W> ws;
   for (auto& [k, w] : out) {
     ws.push_back(std::move(w));

@@ -285,9 +285,10 @@ auto pev_partition = [](const PEv& e) { return std::get<0>(e); };
 }  // namespace
 
 TEST_CASE("a partition watermark closes a quiet key's window that a key watermark holds open") {
-  // c speaks once in partition 1; b then carries partition 1's time far past c's window
-  const std::vector<TestingSource<KP>::Entry> input{KP{"c", {1, 20, 1}}, KP{"b", {1, 500, 2}},
-                                                    Pause{60s}};
+  // c speaks once in partition 1; b then (in the next batch) carries partition 1's time far
+  // past c's window
+  const std::vector<TestingSource<KP>::Entry> input{KP{"c", {1, 20, 1}}, Pause{0s},
+                                                    KP{"b", {1, 500, 2}}, Pause{60s}};
   auto per_key = stamped_sums(input, weir::window::EventClock(pev_time, 0s), nullptr);
   // per key: c's watermark is 20 s plus system time, so [0, 100) waits for the end (60 s)
   CHECK(per_key ==
@@ -297,6 +298,12 @@ TEST_CASE("a partition watermark closes a quiet key's window that a key watermar
   // per partition: partition 1 is at 500 s; c is woken within the idle timeout and closes
   CHECK(per_partition ==
         std::vector<std::pair<Down<int>, long>>{{{"c", {0, 1}}, 10}, {{"b", {5, 2}}, 60}});
+  // in one batch: windows close once the whole batch has moved the clocks, so c's closes at once
+  const std::vector<TestingSource<KP>::Entry> one_batch{KP{"c", {1, 20, 1}}, KP{"b", {1, 500, 2}},
+                                                        Pause{60s}};
+  CHECK(stamped_sums(one_batch, weir::window::PartitionClock(pev_time, pev_partition, 0s, 10s),
+                     nullptr) ==
+        std::vector<std::pair<Down<int>, long>>{{{"c", {0, 1}}, 0}, {{"b", {5, 2}}, 60}});
 }
 
 TEST_CASE("an idle partition stops holding the watermark back and its late items go late") {
@@ -329,7 +336,7 @@ TEST_CASE("a window step builds no late item or metadata when nothing reads them
     std::vector<std::pair<std::string, int>> items{{key, 1}, {key, 2}, {key, 15}, {key, 3}};
     std::vector<std::pair<std::string, Out>> out;
     weir::Emit<std::string, Out> emit(out, key, weir::clock().now());
-    logic.on_batch(weir::Values<std::string, int>(items.data(), items.data() + items.size()), emit);
+    weir_test::apply_batch(logic, items, emit);
     std::vector<std::size_t> kinds;  // the alternatives emitted: 0 down, 1 late, 2 meta
     for (const auto& [k, e] : out) kinds.push_back(e.index());
     // 3 is late once 15 came; window 0 (sum 3) closes after the batch

@@ -164,6 +164,62 @@ TEST_CASE("a batch's values reach each key in one on_batch - keys in order of fi
 
 namespace {
 
+// Takes values one by one: emits "v<value>" for each, then at the batch's end "end:<values
+// since the last end>"; a key is discarded at the end of a batch whose values sum to 0, and
+// a fresh logic starts from no values.
+struct ByValue {
+  using output_type = std::string;
+  std::vector<int> seen;
+  void on_value(int&& v, weir::Emit<std::string, std::string>& emit) {
+    seen.push_back(v);
+    emit("v" + std::to_string(v));
+  }
+  weir::StateAction on_batch_end(weir::Emit<std::string, std::string>& emit) {
+    std::string joined;
+    int sum = 0;
+    for (int v : seen) {
+      joined.append(joined.empty() ? "" : ",").append(std::to_string(v));
+      sum += v;
+    }
+    emit("end:" + joined);
+    return sum == 0 ? weir::StateAction::discard : weir::StateAction::retain;
+  }
+  std::vector<int> snapshot() const { return seen; }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a logic taking values one by one gets them in arrival order, then one batch end per key") {
+  weir::Dataflow flow("by-value");
+  auto s = weir::op::input(
+      "in", flow,
+      weir::testing::TestingSource<KV>(
+          {KV{"b", 1}, KV{"a", 2}, KV{"b", -1}, KV{"c", 4}, KV{"a", 5}, KV{"b", 6}, KV{"c", 7}},
+          5));  // batches: b a b c a | b c
+  auto out = weir::op::stateful_batch("calls", s, [](std::optional<std::vector<int>> st) {
+    return ByValue{st.value_or(std::vector<int>{})};
+  });
+  weir::testing::TestingSink<std::pair<std::string, std::string>> sink;
+  weir::op::output("out", out, sink);
+  weir::run(flow);
+  // b's first batch sums to 0: discarded, so its next batch starts afresh
+  CHECK(sink.items() == std::vector<std::pair<std::string, std::string>>{{"b", "v1"},
+                                                                         {"a", "v2"},
+                                                                         {"b", "v-1"},
+                                                                         {"c", "v4"},
+                                                                         {"a", "v5"},
+                                                                         {"b", "end:1,-1"},
+                                                                         {"a", "end:2,5"},
+                                                                         {"c", "end:4"},
+                                                                         {"b", "v6"},
+                                                                         {"c", "v7"},
+                                                                         {"b", "end:6"},
+                                                                         {"c", "end:4,7"}});
+}
+
+namespace {
+
 // Asks to be notified 10 s after each value; on notify emits how many it saw, and re-arms
 // only once.
 struct Timer {

@@ -27,6 +27,18 @@
 // be re-requested through notify_at to run again); on_eof runs once for every remaining key, in
 // ascending key order, when the upstream ends. Returning StateAction::discard drops the
 // key's logic (a later value builds a fresh one). notify_at() is asked after each call.
+//
+// Instead of on_batch, a logic may take the batch value by value, which spares grouping the
+// batch by key (worth it when a key's values are spread over the batch):
+//
+//     void on_value(V&& value, weir::Emit<K, output_type>& emit);
+//     weir::StateAction on_batch_end(weir::Emit<K, output_type>& emit);
+//
+// on_value runs for each value of the batch in arrival order (keys interleaved as they
+// come); then on_batch_end runs once for each key that had values, keys in the order they
+// first appeared, and says whether the key is kept (notify_at() is asked after it, not after
+// each value). A logic with both shapes is driven value by value.
+//
 // emit.now() is the system time of the activation: use it rather than reading the clock.
 
 #include <concepts>
@@ -116,13 +128,24 @@ class Emit {
 template <class Logic>
 using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().snapshot())>;
 
+namespace detail {
 template <class Logic, class K, class V>
-concept StatefulBatchLogic = requires(Logic& l, const Logic& cl, Values<K, V> vs,
-                                      Emit<K, typename Logic::output_type>& em) {
-  typename Logic::output_type;
+concept HasOnBatch = requires(Logic& l, Values<K, V> vs, Emit<K, typename Logic::output_type>& em) {
   { l.on_batch(vs, em) } -> std::same_as<StateAction>;
-  cl.snapshot();
 };
+template <class Logic, class K, class V>
+concept HasOnValue = requires(Logic& l, V v, Emit<K, typename Logic::output_type>& em) {
+  l.on_value(std::move(v), em);
+  { l.on_batch_end(em) } -> std::same_as<StateAction>;
+};
+}  // namespace detail
+
+template <class Logic, class K, class V>
+concept StatefulBatchLogic = requires(const Logic& cl) {
+  typename Logic::output_type;
+  cl.snapshot();
+}
+&&(detail::HasOnBatch<Logic, K, V> || detail::HasOnValue<Logic, K, V>);
 
 namespace detail {
 template <class Logic, class E>

@@ -23,12 +23,14 @@
 //     template <class Out> void on_close(long&& s, Out& out) const { out(s); }
 //   };
 //
-// `out(w)` emits w for the window at hand. Per key and batch: each item's timestamp advances
-// the watermark; a late item goes to `late`; otherwise (WindowOrder::arrival) it is applied at
-// once: merges the windower reports are applied first (on_merge into the surviving window),
-// then on_value for every window the item falls in. With WindowOrder::timestamp items wait
-// until the watermark reaches them and are applied in timestamp order (stable for equal
-// times). Then every window the watermark has passed closes (on_close, then meta).
+// `out(w)` emits w for the window at hand. Each item of a batch, in arrival order: its
+// timestamp advances its key's watermark; a late item goes to `late`; otherwise
+// (WindowOrder::arrival) it is applied at once: merges the windower reports are applied first
+// (on_merge into the surviving window), then on_value for every window the item falls in.
+// With WindowOrder::timestamp items wait until the watermark reaches them and are applied in
+// timestamp order (stable for equal times). Then, once per key that had items in the batch
+// (keys in the order they first appeared), every window the watermark has passed closes
+// (on_close, then meta).
 //
 // Wake-ups: the key asks to be woken when the clock says the watermark reaches its next close
 // (or its earliest waiting item), so windows close with no further input. At end of input
@@ -159,23 +161,18 @@ class WindowLogic {
     }
   }
 
-  StateAction on_batch(Values<K, V> values, E& emit) {
-    const Instant now = emit.now();
-    Instant wm = kTimeMin;
-    for (auto& v : values) {
-      const Stamp st = s_.clock.on_item(v, now);
-      wm = st.watermark;
-      if (st.ts < wm) {
-        late(st.ts, std::move(v), emit);
-      } else if (c_->order == WindowOrder::timestamp) {
-        wait(st.ts, std::move(v));
-      } else {
-        apply(st.ts, std::move(v), emit);
-      }
+  // Each item of a batch, in arrival order; then on_batch_end once per key.
+  void on_value(V&& v, E& emit) {
+    const Stamp st = s_.clock.on_item(v, emit.now());
+    if (st.ts < st.watermark) {
+      late(st.ts, std::move(v), emit);
+    } else if (c_->order == WindowOrder::timestamp) {
+      wait(st.ts, std::move(v));
+    } else {
+      apply(st.ts, std::move(v), emit);
     }
-    // the clock state did not change after the last item: wm is still watermark(now)
-    return advance(now, values.empty() ? s_.clock.watermark(now) : wm, emit);
   }
+  StateAction on_batch_end(E& emit) { return advance(emit.now(), emit); }
   StateAction on_notify(E& emit) { return advance(emit.now(), emit); }
   StateAction on_eof(E& emit) {
     s_.clock.at_eof();

@@ -5,7 +5,8 @@
 // State lives in a KeyTable (dense entries, power-of-two open addressing).
 //
 // Batches of the open epoch (the input frontier) are applied at once, one on_batch per key
-// per batch (keys in the order they first appear, values in arrival order); batches of a later
+// per batch (keys in the order they first appear, values in arrival order; or, for a logic
+// taking values one by one, on_value per item and then on_batch_end per key); batches of a later
 // epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
 // upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
 // notify_at, in an indexed min-heap (one element per key, moved only when the time gets
@@ -82,6 +83,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   static constexpr Instant kUnarmed = Instant::max();
   // Timers exist for a logic that asks for a time and has something to run then.
   static constexpr bool kTimers = HasNotifyAt<Logic> && HasOnNotify<Logic, E>;
+  // A logic that takes values one by one gets them so, without grouping the batch by key.
+  static constexpr bool kPerValue = HasOnValue<Logic, K, V>;
 
  public:
   StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key,
@@ -161,21 +164,32 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   // One on_batch per key per batch, as the model does: keys in the order they first appear,
-  // each key's values in arrival order. Discards are applied once the batch is done, so the
-  // entry indices the groups hold stay valid meanwhile.
+  // each key's values in arrival order. Or, for a logic taking values one by one, on_value for
+  // each item in arrival order, then on_batch_end per key in the same key order. Discards are
+  // applied once the batch is done, so the entry indices the groups hold stay valid meanwhile.
   void apply(Epoch e, std::vector<Item>& items) {
     std::vector<OutItem> out;
     out.reserve(items.size());
     const Instant now = WorkerContext::now();
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
-      Item* values = group(items);
+      Item* values = nullptr;
+      if constexpr (kPerValue) {
+        apply_values(items, now, out);
+      } else {
+        values = group(items);
+      }
       discards_.clear();
       for (const Group& gr : groups_) {
         auto& entry = state_[gr.at];
         touch(entry);
         E emit(out, entry.key, now);
-        const StateAction a = entry.value.logic.on_batch(
-            Values<K, V>(values + gr.start, values + gr.start + gr.count), emit);
+        StateAction a = StateAction::retain;
+        if constexpr (kPerValue) {
+          a = entry.value.logic.on_batch_end(emit);
+        } else {
+          a = entry.value.logic.on_batch(
+              Values<K, V>(values + gr.start, values + gr.start + gr.count), emit);
+        }
         if (a == StateAction::discard) {
           discards_.push_back(gr.at);
         } else {
@@ -190,6 +204,57 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     out_.emit(e, std::move(out));
   }
 
+  // Hands each item to its key's logic (on_value) in arrival order; groups_ gets the batch's
+  // keys in the order they first appear.
+  void apply_values(std::vector<Item>& items, Instant now, std::vector<OutItem>& out) {
+    ++batch_;  // a slot's group is this batch's only if it carries this stamp
+    groups_.clear();
+    const std::size_t n = items.size();
+    const bool ahead = look_ahead(items);
+    std::size_t at = Table::npos;
+    const K* last = nullptr;  // the previous item's key (its value is moved from, not its key)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ahead) ask_ahead(i, n);
+      Item& item = items[i];
+      if (last == nullptr || !(item.first == *last)) {
+        at = entry_of(item.first, ahead ? hashes_[i] : stable_hash(item.first));
+        Slot& slot = state_[at].value;
+        if (slot.batch != batch_) {
+          slot.batch = batch_;
+          groups_.push_back(Group{at, 0, 0});
+        }
+        last = &item.first;
+      }
+      auto& entry = state_[at];
+      E emit(out, entry.key, now);
+      entry.value.logic.on_value(std::move(item.second), emit);
+    }
+  }
+
+  // In a table larger than the cache the look-ups ask ahead: the slot of the item kAhead
+  // on, the entry of the one half as far (by then its slot is in), so no item waits for
+  // memory. (In a small table that costs more than it saves.) Whether to, and if so the
+  // items' hashes in hashes_.
+  static constexpr std::size_t kAhead = 16;
+  static constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
+  bool look_ahead(const std::vector<Item>& items) {
+    if (state_.size() < kAheadFrom) return false;
+    hashes_.resize(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) hashes_[i] = stable_hash(items[i].first);
+    return true;
+  }
+  // Before looking up item i of n.
+  void ask_ahead(std::size_t i, std::size_t n) const {
+    if (i + kAhead < n) state_.prefetch_slot(hashes_[i + kAhead]);
+    if (i + kAhead / 2 < n) state_.prefetch_entry(hashes_[i + kAhead / 2]);
+  }
+
+  // The entry of `key` (hash h), created with a fresh logic if there is none.
+  std::size_t entry_of(const K& key, std::uint64_t h) {
+    const std::size_t at = state_.find(key, h);
+    return at != Table::npos ? at : state_.insert(key, h, Slot{builder_(std::nullopt)});
+  }
+
   // Finds (or creates) each item's key and gathers the batch into groups_; returns the items
   // in group order: `items` itself when each key's items are already adjacent, else grouped_.
   Item* group(std::vector<Item>& items) {
@@ -197,30 +262,16 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     ++batch_;  // a slot's group is this batch's only if it carries this stamp
     groups_.clear();
     group_of_.resize(n);
-    // In a table larger than the cache the look-ups ask ahead: the slot of the item kAhead
-    // on, the entry of the one half as far (by then its slot is in), so no item waits for
-    // memory. (In a small table that costs more than it saves.)
-    constexpr std::size_t kAhead = 16;
-    constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
-    const bool ahead = state_.size() >= kAheadFrom;
-    if (ahead) {
-      hashes_.resize(n);
-      for (std::size_t i = 0; i < n; ++i) hashes_[i] = stable_hash(items[i].first);
-    }
+    const bool ahead = look_ahead(items);
     bool adjacent = true;
     for (std::size_t i = 0; i < n; ++i) {
-      if (ahead) {
-        if (i + kAhead < n) state_.prefetch_slot(hashes_[i + kAhead]);
-        if (i + kAhead / 2 < n) state_.prefetch_entry(hashes_[i + kAhead / 2]);
-      }
+      if (ahead) ask_ahead(i, n);
       const K& key = items[i].first;
       std::uint32_t g = 0;
       if (i > 0 && key == items[i - 1].first) {
         g = group_of_[i - 1];
       } else {
-        const std::uint64_t h = ahead ? hashes_[i] : stable_hash(key);
-        std::size_t at = state_.find(key, h);
-        if (at == Table::npos) at = state_.insert(key, h, Slot{builder_(std::nullopt)});
+        const std::size_t at = entry_of(key, ahead ? hashes_[i] : stable_hash(key));
         Slot& slot = state_[at].value;
         if (slot.batch != batch_) {
           slot.batch = batch_;
