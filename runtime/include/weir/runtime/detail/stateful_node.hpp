@@ -205,29 +205,33 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   // Hands each item to its key's logic (on_value) in arrival order; groups_ gets the batch's
-  // keys in the order they first appear.
+  // keys in the order they first appear. All look-ups come first: none waits for a logic
+  // call, so many are under way at once.
   void apply_values(std::vector<Item>& items, Instant now, std::vector<OutItem>& out) {
     ++batch_;  // a slot's group is this batch's only if it carries this stamp
     groups_.clear();
     const std::size_t n = items.size();
     const bool ahead = look_ahead(items);
-    std::size_t at = Table::npos;
-    const K* last = nullptr;  // the previous item's key (its value is moved from, not its key)
+    entry_of_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (ahead) ask_ahead(i, n);
-      Item& item = items[i];
-      if (last == nullptr || !(item.first == *last)) {
-        at = entry_of(item.first, ahead ? hashes_[i] : stable_hash(item.first));
-        Slot& slot = state_[at].value;
-        if (slot.batch != batch_) {
-          slot.batch = batch_;
-          groups_.push_back(Group{at, 0, 0});
-        }
-        last = &item.first;
+      const K& key = items[i].first;
+      if (i > 0 && key == items[i - 1].first) {
+        entry_of_[i] = entry_of_[i - 1];
+        continue;
       }
-      auto& entry = state_[at];
+      const std::size_t at = entry_of(key, ahead ? hashes_[i] : stable_hash(key));
+      Slot& slot = state_[at].value;
+      if (slot.batch != batch_) {
+        slot.batch = batch_;
+        groups_.push_back(Group{at, 0, 0});
+      }
+      entry_of_[i] = static_cast<std::uint32_t>(at);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& entry = state_[entry_of_[i]];
       E emit(out, entry.key, now);
-      entry.value.logic.on_value(std::move(item.second), emit);
+      entry.value.logic.on_value(std::move(items[i].second), emit);
     }
   }
 
@@ -471,6 +475,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::uint64_t batch_ = 0;  // batches grouped so far
   std::vector<Group> groups_;
   std::vector<std::uint32_t> group_of_;  // each item's group
+  std::vector<std::uint32_t> entry_of_;  // each item's entry (apply_values)
   std::vector<std::uint64_t> hashes_;    // each item's key hash
   ScatterBuffer<Item> grouped_;
   std::vector<std::size_t> discards_;  // entries to erase after the batch
