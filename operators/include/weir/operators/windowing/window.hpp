@@ -178,7 +178,9 @@ class WindowLogic {
     s_.clock.at_eof();
     return advance(emit.now(), emit);
   }
-  [[nodiscard]] std::optional<Instant> notify_at() const { return notify_; }
+  [[nodiscard]] std::optional<Instant> notify_at() const {
+    return notify_ == kNever ? std::nullopt : std::optional<Instant>(notify_);
+  }
   const Snapshot& snapshot() const { return s_; }
 
  private:
@@ -249,10 +251,12 @@ class WindowLogic {
     c_->logic.on_value(find_or_open(id), std::move(v), out);
   }
 
-  void close(WindowId id, S&& state, WindowMetadata&& meta, E& emit) {
+  // meta() makes the window's metadata, asked only when the meta stream is read.
+  template <class Meta>
+  void close(WindowId id, S&& state, Meta&& meta, E& emit) {
     Out out(emit, id);
     c_->logic.on_close(std::move(state), out);
-    if (c_->emit_meta) emit.emplace(std::in_place_index<kMeta>, id, std::move(meta));
+    if (c_->emit_meta) emit.emplace(std::in_place_index<kMeta>, id, meta());
   }
 
   StateAction advance(Instant now, E& emit) { return advance(now, s_.clock.watermark(now), emit); }
@@ -274,7 +278,9 @@ class WindowLogic {
       const WindowerT& w = c_->windower;
       std::size_t n = 0;
       for (; n < ls.size() && !(wm < w.close_time(ls[n].first)); ++n) {
-        close(ls[n].first, std::move(ls[n].second), w.metadata(ls[n].first), emit);
+        const WindowId id = ls[n].first;
+        close(
+            id, std::move(ls[n].second), [&] { return w.metadata(id); }, emit);
       }
       if (n > 0) ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
       if (!ls.empty()) next = w.close_time(ls.front().first);
@@ -288,7 +294,8 @@ class WindowLogic {
           auto it = find(id);
           S state = std::move(it->second);
           ls.erase(it);
-          close(id, std::move(state), std::move(meta), emit);
+          close(
+              id, std::move(state), [&] { return std::move(meta); }, emit);
         }
         next = s_.windows.next_close();
       }
@@ -296,8 +303,7 @@ class WindowLogic {
     if (!s_.waiting.empty() && (!next || s_.waiting.front().first < *next)) {
       next = s_.waiting.front().first;
     }
-    notify_.reset();
-    if (next) notify_ = s_.clock.system_time_for(*next, wm, now);
+    notify_ = next ? s_.clock.system_time_for(*next, wm, now) : kNever;
     if (!s_.waiting.empty() || !ls.empty() || !s_.clock.disposable()) return StateAction::retain;
     if constexpr (kAligned) {
       return StateAction::discard;
@@ -323,7 +329,11 @@ class WindowLogic {
 
   const Config* c_;
   Snapshot s_;
-  std::optional<Instant> notify_;
+  // When to be woken (kNever: no need). A plain time, not an optional: the node reads it
+  // right after advance() wrote it, and a 16-byte optional copied back through the stack
+  // stalled on the store.
+  static constexpr Instant kNever = Instant::max();
+  Instant notify_ = kNever;
 };
 
 }  // namespace detail
