@@ -1,11 +1,12 @@
 // window: in-memory source (2 partitions x N events, 1,000 keys: each partition owns 500,
 // event time advancing 1 ms per event in each partition) -> 1-second tumbling windows on
 // event time (per-key watermark, no wait) -> sum per key and window -> a counting sink;
-// weir on 1 and 2 workers against a hand-written loop doing the same work.
+// weir on 1 and 2 workers against a hand-written loop doing the same work; and weir_keyed,
+// the same events summed per key with no windows (what the runtime alone costs).
 //
 //   bench_window [EVENTS_PER_PARTITION] [REPEATS] [ONLY]     (defaults: 10000000 3)
 //
-// ONLY = baseline, w1 or w2 runs just that one (for profiling) and writes no results.
+// ONLY = baseline, keyed, w1 or w2 runs just that one (for profiling) and writes no results.
 
 #include <atomic>
 #include <cstdint>
@@ -120,6 +121,34 @@ Outcome run_weir(std::uint64_t n, std::size_t workers) {
   return {tally.windows.load(), tally.sum.load()};
 }
 
+// The same events through a stateful step with no windows: a running sum per key, taking
+// values one by one, each key's sum sent at the end. What the runtime alone costs per event
+// (source, routing, key look-up, a logic call), so a run shows how much of weir_w1 is the
+// windowing.
+struct KeySum {
+  using output_type = std::pair<weir::window::WindowId, std::uint64_t>;
+  using E = weir::Emit<std::uint64_t, output_type>;
+  std::uint64_t sum = 0;
+  void on_value(Event&& e, E& /*emit*/) { sum += e.value; }
+  weir::StateAction on_batch_end(E& /*emit*/) { return weir::StateAction::retain; }
+  weir::StateAction on_eof(E& emit) {
+    emit({0, sum});
+    return weir::StateAction::discard;
+  }
+  std::uint64_t snapshot() const { return sum; }
+};
+
+Outcome run_keyed(std::uint64_t n) {
+  Tally tally;
+  weir::Dataflow flow("keyed");
+  auto events = weir::op::input("gen", flow, Generated(n));
+  auto sums = weir::op::stateful_batch(
+      "sum", events, [](std::optional<std::uint64_t> s) { return KeySum{s.value_or(0)}; });
+  weir::op::output("count", sums, CountingSink(tally));
+  weir::run(flow, {.workers = 1});
+  return {tally.windows.load(), tally.sum.load()};
+}
+
 Outcome run_baseline(std::uint64_t n) {
   struct Open {
     std::int64_t window = -1;
@@ -172,10 +201,12 @@ int main(int argc, char** argv) {
     double s = 0;
     if (only == "baseline") {
       s = weir_bench::seconds([&] { o = run_baseline(n); });
+    } else if (only == "keyed") {
+      s = weir_bench::seconds([&] { o = run_keyed(n); });
     } else if (only == "w1" || only == "w2") {
       s = weir_bench::seconds([&] { o = run_weir(n, only == "w2" ? 2 : 1); });
     } else {
-      return std::fprintf(stderr, "ONLY must be baseline, w1 or w2, not '%s'\n", argv[3]), 2;
+      return std::fprintf(stderr, "ONLY must be baseline, keyed, w1 or w2, not '%s'\n", argv[3]), 2;
     }
     std::printf("%s: %.3e events/s (%lu windows)\n", argv[3], total / s, o.windows);
     return 0;
@@ -183,6 +214,7 @@ int main(int argc, char** argv) {
   std::vector<double> base;
   std::vector<double> w1;
   std::vector<double> w2;
+  std::vector<double> keyed;
   Outcome expected;
   for (int r = 0; r < repeats; ++r) {
     Outcome o;
@@ -192,6 +224,11 @@ int main(int argc, char** argv) {
       return std::fprintf(stderr, "weir w1: %lu windows summing to %lu, expected %lu and %lu\n",
                           o.windows, o.sum, expected.windows, expected.sum),
              1;
+    keyed.push_back(weir_bench::seconds([&] { o = run_keyed(n); }));
+    if (o.sum != expected.sum) {
+      return std::fprintf(stderr, "weir keyed: sums to %lu, expected %lu\n", o.sum, expected.sum),
+             1;
+    }
     w2.push_back(weir_bench::seconds([&] { o = run_weir(n, 2); }));
     if (!(o == expected))
       return std::fprintf(stderr, "weir w2: %lu windows summing to %lu, expected %lu and %lu\n",
@@ -201,13 +238,17 @@ int main(int argc, char** argv) {
   const double rb = total / weir_bench::median(base);
   const double r1 = total / weir_bench::median(w1);
   const double r2 = total / weir_bench::median(w2);
+  const double rk = total / weir_bench::median(keyed);
   std::printf("window: 2 partitions x %lu events, 1,000 keys, 1 s tumbling, median of %d runs\n", n,
               repeats);
   std::printf("%-10s %14s %10s\n", "run", "events/s", "ratio");
   std::printf("%-10s %14.3e %10s\n", "baseline", rb, "1.00");
   std::printf("%-10s %14.3e %10.2f  (goal >= 0.40 x baseline)\n", "weir_w1", r1, r1 / rb);
   std::printf("%-10s %14.3e %10.2f  (%.2f x weir_w1)\n", "weir_w2", r2, r2 / rb, r2 / r1);
+  std::printf("%-10s %14.3e %10.2f  (no windows: a sum per key on 1 worker)\n", "weir_keyed", rk,
+              rk / rb);
   weir_bench::write_results(
-      "window", {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2}, {"events", total}});
+      "window",
+      {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2}, {"weir_keyed", rk}, {"events", total}});
   return 0;
 }

@@ -198,7 +198,7 @@ TEST_CASE(
           {KV{"b", 1}, KV{"a", 2}, KV{"b", -1}, KV{"c", 4}, KV{"a", 5}, KV{"b", 6}, KV{"c", 7}},
           5));  // batches: b a b c a | b c
   auto out = weir::op::stateful_batch("calls", s, [](std::optional<std::vector<int>> st) {
-    return ByValue{st.value_or(std::vector<int>{})};
+    return ByValue{std::move(st).value_or(std::vector<int>{})};
   });
   weir::testing::TestingSink<std::pair<std::string, std::string>> sink;
   weir::op::output("out", out, sink);

@@ -256,7 +256,9 @@ class WindowLogic {
   void close(WindowId id, S&& state, Meta&& meta, E& emit) {
     Out out(emit, id);
     c_->logic.on_close(std::move(state), out);
-    if (c_->emit_meta) emit.emplace(std::in_place_index<kMeta>, id, meta());
+    if (c_->emit_meta) {
+      emit.emplace(std::in_place_index<kMeta>, id, meta());
+    }
   }
 
   StateAction advance(Instant now, E& emit) { return advance(now, s_.clock.watermark(now), emit); }
@@ -290,12 +292,12 @@ class WindowLogic {
         auto& closed = c_->closed;
         closed.clear();
         s_.windows.close_for(wm, closed);
-        for (auto& [id, meta] : closed) {
-          auto it = find(id);
+        for (Closed& c : closed) {
+          auto it = find(c.first);
           S state = std::move(it->second);
           ls.erase(it);
           close(
-              id, std::move(state), [&] { return std::move(meta); }, emit);
+              c.first, std::move(state), [&] { return std::move(c.second); }, emit);
         }
         next = s_.windows.next_close();
       }

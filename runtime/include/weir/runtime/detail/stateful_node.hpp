@@ -214,7 +214,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const bool ahead = look_ahead(items);
     entry_of_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-      if (ahead) ask_ahead(i, n);
+      if (ahead) {
+        ask_ahead(i, n);
+      }
       const K& key = items[i].first;
       if (i > 0 && key == items[i - 1].first) {
         entry_of_[i] = entry_of_[i - 1];
@@ -242,15 +244,23 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   static constexpr std::size_t kAhead = 16;
   static constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
   bool look_ahead(const std::vector<Item>& items) {
-    if (state_.size() < kAheadFrom) return false;
+    if (state_.size() < kAheadFrom) {
+      return false;
+    }
     hashes_.resize(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) hashes_[i] = stable_hash(items[i].first);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      hashes_[i] = stable_hash(items[i].first);
+    }
     return true;
   }
   // Before looking up item i of n.
   void ask_ahead(std::size_t i, std::size_t n) const {
-    if (i + kAhead < n) state_.prefetch_slot(hashes_[i + kAhead]);
-    if (i + kAhead / 2 < n) state_.prefetch_entry(hashes_[i + kAhead / 2]);
+    if (i + kAhead < n) {
+      state_.prefetch_slot(hashes_[i + kAhead]);
+    }
+    if (i + kAhead / 2 < n) {
+      state_.prefetch_entry(hashes_[i + kAhead / 2]);
+    }
   }
 
   // The entry of `key` (hash h), created with a fresh logic if there is none.
@@ -269,7 +279,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const bool ahead = look_ahead(items);
     bool adjacent = true;
     for (std::size_t i = 0; i < n; ++i) {
-      if (ahead) ask_ahead(i, n);
+      if (ahead) {
+        ask_ahead(i, n);
+      }
       const K& key = items[i].first;
       std::uint32_t g = 0;
       if (i > 0 && key == items[i - 1].first) {
