@@ -129,6 +129,11 @@ template <class Logic>
 using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().snapshot())>;
 
 namespace detail {
+template <class Logic>
+concept HasOutputAndSnapshot = requires(const Logic& cl) {
+  typename Logic::output_type;
+  cl.snapshot();
+};
 template <class Logic, class K, class V>
 concept HasOnBatch = requires(Logic& l, Values<K, V> vs, Emit<K, typename Logic::output_type>& em) {
   { l.on_batch(vs, em) } -> std::same_as<StateAction>;
@@ -140,12 +145,10 @@ concept HasOnValue = requires(Logic& l, V v, Emit<K, typename Logic::output_type
 };
 }  // namespace detail
 
+/// A stateful_batch logic: an output type, snapshot(), and on_batch or on_value/on_batch_end.
 template <class Logic, class K, class V>
-concept StatefulBatchLogic = requires(const Logic& cl) {
-  typename Logic::output_type;
-  cl.snapshot();
-}
-&&(detail::HasOnBatch<Logic, K, V> || detail::HasOnValue<Logic, K, V>);
+concept StatefulBatchLogic = detail::HasOutputAndSnapshot<Logic> &&
+    (detail::HasOnBatch<Logic, K, V> || detail::HasOnValue<Logic, K, V>);
 
 namespace detail {
 template <class Logic, class E>
