@@ -13,9 +13,9 @@
 // earlier; a later time is picked up when the element comes due; the key's slot keeps the
 // time its element holds, so a batch compares without looking into the heap).
 //
-// Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch,
-// on_notify, on_eof) is written once when that epoch closes, as its encoded state or, if it
-// was discarded, as a discard, in no given order. Untouched keys are not written again.
+// Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch or
+// on_batch_end, on_notify, on_eof) is written once when that epoch closes, as its encoded state or,
+// if it was discarded, as a discard, in no given order. Untouched keys are not written again.
 //
 // Resume: the node starts with the states its step snapshotted before the run's first epoch,
 // for the keys this worker owns now (so a run may resume with another worker count). A
@@ -63,7 +63,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   using E = Emit<K, W>;
-  // The bookkeeping first: group() reads it right after the key, in the same cache line.
+  // The bookkeeping first: the look-ups (group(), apply_values()) read it right after the key,
+  // in the same cache line.
   struct Slot {
     explicit Slot(Logic l) : logic(std::move(l)) {}
     std::uint64_t batch = 0;   // the last batch that grouped this key (apply's stamp)
