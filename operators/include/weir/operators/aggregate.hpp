@@ -92,7 +92,7 @@ struct LocalReduce {
     weir::detail::KeyTable<K, std::size_t> at;  // key -> index in out
     std::vector<std::pair<K, V>> out;
     for (auto& kv : items) {
-      const std::uint64_t h = stable_hash(kv.first);
+      const std::uint64_t h = at.hash_of(kv.first);
       const std::size_t i = at.find(kv.first, h);
       if (i == at.npos) {
         at.insert(kv.first, h, out.size());

@@ -2,15 +2,22 @@
 // KeyTable: the per-key state of a stateful step on one worker.
 //
 // Entries live in one dense vector (iteration and sorting touch contiguous memory); an
-// open-addressing index of power-of-two size maps a key's stable hash to its entry, so a
-// look-up is a mask and a short linear probe, never a division. An index slot is 8 bytes (the
-// hash's upper half as a tag, and the entry's index), so the index of a few thousand keys
-// stays in the first-level cache; the entry keeps the whole hash. Erasing moves the last
+// open-addressing index of power-of-two size maps a key's index hash (`KeyTable::hash_of`) to
+// its entry, so a look-up is a shift and a short linear probe, never a division. An index slot
+// is 8 bytes (the hash's lower half as a tag, and the entry's index), so the index of a few
+// thousand keys stays in the first-level cache; the entry keeps the whole hash.
+//
+// The index hash is local to the table (never routed, never persisted): for integer keys a
+// multiplication by 2^64 / golden ratio whose upper bits pick the slot (keys in an arithmetic
+// progression, the common case of dense ids, land spread out with next to no collisions, in
+// one multiply); for any other key its stable_hash. Erasing moves the last
 // entry into the hole, so indices (not keys) change on erase: callers hold an index only
 // until the next insert or erase.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -29,12 +36,22 @@ class KeyTable {
     std::uint64_t hash;
   };
 
-  /// The index of `key`'s entry, or npos.
-  [[nodiscard]] std::size_t find(const K& key) const { return find(key, stable_hash(key)); }
+  /// The hash the index places `key` by (what find, insert and the prefetches take as h).
+  [[nodiscard]] static std::uint64_t hash_of(const K& key) noexcept {
+    if constexpr (std::is_integral_v<K>) {
+      return static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ULL;
+    } else {
+      return stable_hash(key);
+    }
+  }
 
+  /// The index of `key`'s entry, or npos.
+  [[nodiscard]] std::size_t find(const K& key) const { return find(key, hash_of(key)); }
+
+  /// The same, given h = hash_of(key).
   [[nodiscard]] std::size_t find(const K& key, std::uint64_t h) const {
     if (slots_.empty()) return npos;
-    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = home(h);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.index == kEmpty) return npos;
       if (s.tag == tag_of(h) && entries_[s.index].key == key) return s.index;
@@ -43,16 +60,16 @@ class KeyTable {
 
   /// Starts loading the index slot a look-up of hash `h` reads first (a batch asks ahead).
   void prefetch_slot(std::uint64_t h) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(h)]);
   }
   /// Starts loading the entry a look-up of `h` most likely ends at (best once its slot is in).
   void prefetch_entry(std::uint64_t h) const {
     if (slots_.empty()) return;
-    const Slot& s = slots_[h & mask_];
+    const Slot& s = slots_[home(h)];
     if (s.index != kEmpty) __builtin_prefetch(&entries_[s.index]);
   }
 
-  /// Adds an entry for a key that is not present; returns its index.
+  /// Adds an entry for a key that is not present (h = hash_of(key)); returns its index.
   template <class... Args>
   std::size_t insert(const K& key, std::uint64_t h, Args&&... args) {
     if ((entries_.size() + 1) * 4 > slots_.size() * 3) grow();
@@ -77,6 +94,7 @@ class KeyTable {
     entries_.clear();
     slots_.clear();
     mask_ = 0;
+    shift_ = 64;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
@@ -94,16 +112,19 @@ class KeyTable {
     std::uint32_t tag = 0;
     std::uint32_t index = kEmpty;
   };
-  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h >> 32U); }
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
+  // The slot a probe for h starts at: the hash's upper bits (a multiplicative hash mixes
+  // upwards, so those are its best).
+  [[nodiscard]] std::size_t home(std::uint64_t h) const { return h >> shift_; }
 
   void place(std::uint64_t h, std::uint32_t index) {
-    std::size_t i = h & mask_;
+    std::size_t i = home(h);
     while (slots_[i].index != kEmpty) i = (i + 1) & mask_;
     slots_[i] = Slot{tag_of(h), index};
   }
 
   Slot& slot_of(std::uint64_t h, std::size_t index) {
-    std::size_t i = h & mask_;
+    std::size_t i = home(h);
     while (slots_[i].index != index) i = (i + 1) & mask_;
     return slots_[i];
   }
@@ -112,9 +133,9 @@ class KeyTable {
   void remove_slot(std::uint64_t h, std::size_t index) {
     std::size_t hole = &slot_of(h, index) - slots_.data();
     for (std::size_t i = (hole + 1) & mask_; slots_[i].index != kEmpty; i = (i + 1) & mask_) {
-      const std::size_t home = entries_[slots_[i].index].hash & mask_;
+      const std::size_t h = home(entries_[slots_[i].index].hash);
       // Move slot i back into the hole unless its home lies cyclically in (hole, i].
-      const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+      const bool stays = hole <= i ? (hole < h && h <= i) : (hole < h || h <= i);
       if (!stays) {
         slots_[hole] = slots_[i];
         hole = i;
@@ -127,6 +148,7 @@ class KeyTable {
     const std::size_t n = slots_.empty() ? 16 : slots_.size() * 2;
     slots_.assign(n, Slot{});
     mask_ = n - 1;
+    shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       place(entries_[i].hash, static_cast<std::uint32_t>(i));
     }
@@ -135,6 +157,7 @@ class KeyTable {
   std::vector<Entry> entries_;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
+  unsigned shift_ = 64;  // 64 - log2(slots)
 };
 
 }  // namespace weir::detail

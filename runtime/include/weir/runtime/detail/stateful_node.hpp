@@ -137,12 +137,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const Modulo owner(ctx_.count());
     for (const auto& [key_bytes, state_bytes] : states) {
       K key = decode_snapshot<K>(key_bytes, nullptr);
-      const std::uint64_t h = stable_hash(key);
-      if (owner(h) != ctx_.index()) continue;
+      if (owner(stable_hash(key)) != ctx_.index()) continue;
       auto state = decode_snapshot<logic_state_t<Logic>>(state_bytes, &key);
       Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
                             [&] { return builder_(std::move(state)); });
-      const std::size_t at = state_.insert(key, h, Slot{std::move(logic)});
+      const std::size_t at = state_.insert(key, Table::hash_of(key), Slot{std::move(logic)});
       if constexpr (kTimers) {
         if (std::optional<Instant> t = state_[at].value.logic.notify_at()) arm(at, *t);
       }
@@ -214,27 +213,32 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const std::size_t n = items.size();
     const bool ahead = look_ahead(items);
     entry_of_.resize(n);
+    // Plain pointers, read once: a store into a key's state could otherwise be taken to change
+    // the vectors, so every item would load their data pointers again.
+    Item* const item = items.data();
+    std::uint32_t* const entry_at = entry_of_.data();
     for (std::size_t i = 0; i < n; ++i) {
       if (ahead) {
         ask_ahead(i, n);
       }
-      const K& key = items[i].first;
-      if (i > 0 && key == items[i - 1].first) {
-        entry_of_[i] = entry_of_[i - 1];
+      const K& key = item[i].first;
+      if (i > 0 && key == item[i - 1].first) {
+        entry_at[i] = entry_at[i - 1];
         continue;
       }
-      const std::size_t at = entry_of(key, ahead ? hashes_[i] : stable_hash(key));
+      const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
       Slot& slot = state_[at].value;
       if (slot.batch != batch_) {
         slot.batch = batch_;
         groups_.push_back(Group{at, 0, 0});
       }
-      entry_of_[i] = static_cast<std::uint32_t>(at);
+      entry_at[i] = static_cast<std::uint32_t>(at);
     }
+    const auto entries = state_.begin();  // on_value adds and removes no key
     for (std::size_t i = 0; i < n; ++i) {
-      auto& entry = state_[entry_of_[i]];
+      auto& entry = entries[entry_at[i]];
       E emit(out, entry.key, now);
-      entry.value.logic.on_value(std::move(items[i].second), emit);
+      entry.value.logic.on_value(std::move(item[i].second), emit);
     }
   }
 
@@ -250,7 +254,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
     hashes_.resize(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) {
-      hashes_[i] = stable_hash(items[i].first);
+      hashes_[i] = Table::hash_of(items[i].first);
     }
     return true;
   }
@@ -288,7 +292,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       if (i > 0 && key == items[i - 1].first) {
         g = group_of_[i - 1];
       } else {
-        const std::size_t at = entry_of(key, ahead ? hashes_[i] : stable_hash(key));
+        const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
         Slot& slot = state_[at].value;
         if (slot.batch != batch_) {
           slot.batch = batch_;
