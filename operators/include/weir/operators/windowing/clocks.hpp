@@ -50,23 +50,21 @@ class EventClock {
     template <class V>
     Stamp on_item(const V& v, Instant now) {
       const Instant ts = c_->get_(v);
-      now = tick(now);
-      const Instant wm = watermark(now);
+      if (last_now_ < now) {  // system time never goes back here
+        last_now_ = now;
+        wm_ = watermark_at(now);
+      }
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
       const Instant candidate = detail::saturating_add(ts, -c_->wait_);
-      if (candidate > wm) {
+      if (wm_ < candidate) {
         base_ = candidate;
-        sys_of_max_ = now;
-        return {ts, candidate};
+        sys_of_max_ = last_now_;
+        wm_ = candidate;
       }
-      return {ts, wm};
+      return {ts, wm_};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
-      if (eof_) {
-        return kTimeMax;
-      }
-      const Duration elapsed = std::max(Duration::zero(), now - sys_of_max_);
-      return detail::saturating_add(base_, elapsed);
+      return now == last_now_ ? wm_ : watermark_at(now);
     }
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
       return system_time_for(wm, watermark(now), now);
@@ -78,7 +76,10 @@ class EventClock {
       }
       return detail::saturating_add(now, detail::saturating_diff(wm, current));
     }
-    void at_eof() { eof_ = true; }
+    void at_eof() {
+      eof_ = true;
+      wm_ = kTimeMax;
+    }
     /// Never: the watermark must not go back when the key's next item comes.
     [[nodiscard]] static bool disposable() { return false; }
 
@@ -89,20 +90,27 @@ class EventClock {
 
    private:
     friend class EventClock;
-    Instant tick(Instant now) {
-      last_now_ = std::max(last_now_, now);  // system time never goes back here
-      return last_now_;
+    [[nodiscard]] Instant watermark_at(Instant now) const {
+      if (eof_) {
+        return kTimeMax;
+      }
+      const Duration elapsed = std::max(Duration::zero(), now - sys_of_max_);
+      return detail::saturating_add(base_, elapsed);
     }
     const EventClock* c_ = nullptr;
     Instant sys_of_max_{};
     Instant base_ = kTimeMin;
+    // The latest system time seen and the watermark then (what on_item compares with, so an
+    // item costs no watermark arithmetic while system time stands still).
     Instant last_now_{};
+    Instant wm_ = kTimeMin;
     bool eof_ = false;
   };
   [[nodiscard]] State make_state(Instant now) const { return State(this, now); }
   [[nodiscard]] State resume(State s) const {
     s.c_ = this;
     s.last_now_ = s.sys_of_max_;
+    s.wm_ = s.base_;  // the watermark at sys_of_max_
     return s;
   }
 
