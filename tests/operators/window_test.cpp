@@ -102,6 +102,27 @@ TEST_CASE("sliding windows with an offset not dividing the length collect in tim
   CHECK(meta[0] == Meta{"k", {-1, {at(-4s), at(6s), {}}}});
 }
 
+TEST_CASE("sliding windows overlapping by less than half their length") {
+  weir::ManualClock mc;
+  weir::ScopedClock scoped(mc);
+  // windows [2i, 2i + 3): times in [2i + 1, 2i + 2) fall in window i alone, the others in two
+  const std::vector<TestingSource<KE>::Entry> input{KE{"k", {0, 1}},  KE{"k", {1, 2}},
+                                                    KE{"k", {2, 4}},  KE{"k", {3, 8}},
+                                                    KE{"k", {5, 16}}, KE{"k", {9, 32}}};
+  auto [down, late, meta] = run_window<Ev, Ev>(input, 10, [](auto& s) {
+    return weir::window::reduce_window("sum", s, weir::window::EventClock(event_time, 0s),
+                                       weir::window::SlidingWindower(3s, 2s, at(0s)), sum);
+  });
+  // window 3, [6, 9), gets no item
+  CHECK(down == std::vector<Down<Ev>>{{"k", {-1, {0, 1}}},
+                                      {"k", {0, {2, 7}}},
+                                      {"k", {1, {3, 12}}},
+                                      {"k", {2, {5, 16}}},
+                                      {"k", {4, {9, 32}}}});
+  CHECK(late.empty());
+  CHECK(meta.size() == 5);
+}
+
 TEST_CASE("session windows merge in a chain and a late item gets the late session id") {
   weir::ManualClock mc;
   weir::ScopedClock scoped(mc);

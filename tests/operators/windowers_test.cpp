@@ -55,6 +55,25 @@ TEST_CASE("sliding windows with an offset that does not divide the length") {
   CHECK(w.ids_of(at(9s), 2).first == 0);  // overlapping windows: the hint is no shortcut
 }
 
+TEST_CASE("the times whose only window is a given one") {
+  using weir::window::Span;
+  auto same = [](Span a, Span b) { return a.from == b.from && a.until == b.until; };
+  // tumbling: the whole window
+  const weir::window::TumblingWindower t(1s, at(500ms));
+  CHECK(same(t.sole_span(1), Span{at(1500ms), at(2500ms)}));
+  CHECK(t.sole_span(1).contains(at(2499ms)));
+  CHECK_FALSE(t.sole_span(1).contains(at(2500ms)));
+  // overlapping by less than half: after window 0 closes, before window 2 opens
+  const weir::window::SlidingWindower s(3s, 2s, at(0ms));
+  CHECK(same(s.sole_span(1), Span{at(3s), at(4s)}));
+  CHECK(ids_of(s, at(3s)) == std::vector<WindowId>{1});
+  CHECK(ids_of(s, at(4s)) == std::vector<WindowId>{1, 2});
+  // overlapping by half or more: every time falls in another window too
+  const weir::window::SlidingWindower h(10s, 4s, at(0ms));
+  CHECK_FALSE(h.sole_span(0).contains(at(5s)));
+  CHECK_FALSE(weir::window::SlidingWindower(4s, 2s, at(0ms)).sole_span(0).contains(at(2s)));
+}
+
 TEST_CASE("tumbling windows and windower arguments that make no sense") {
   weir::window::TumblingWindower w(1s, at(500ms));
   CHECK(ids_of(w, at(1499ms)) == std::vector<WindowId>{0});

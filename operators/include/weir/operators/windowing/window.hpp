@@ -155,6 +155,7 @@ class WindowLogic {
       s_ = std::move(*resume);
       s_.clock = c_->clock.resume(std::move(s_.clock));
       if constexpr (!kAligned) s_.windows = c_->windower.resume(std::move(s_.windows));
+      track_newest();
     } else {
       s_.clock = c_->clock.make_state(weir::clock().now());
       if constexpr (!kAligned) s_.windows = c_->windower.make_state();
@@ -166,6 +167,10 @@ class WindowLogic {
     const Stamp st = s_.clock.on_item(v, emit.now());
     if (st.ts < st.watermark) {
       late(st.ts, std::move(v), emit);
+    } else if (sole_.contains(st.ts) && c_->order == WindowOrder::arrival) {
+      auto& newest = s_.logics.back();  // the item's only window
+      Out out(emit, newest.first);
+      c_->logic.on_value(newest.second, std::move(v), out);
     } else if (c_->order == WindowOrder::timestamp) {
       wait(st.ts, std::move(v));
     } else {
@@ -284,7 +289,10 @@ class WindowLogic {
         close(
             id, std::move(ls[n].second), [&] { return w.metadata(id); }, emit);
       }
-      if (n > 0) ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
+      if (n > 0) {
+        ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
+        if (ls.empty()) sole_ = kNoSpan;
+      }
       if (!ls.empty()) next = w.close_time(ls.front().first);
     } else {
       next = s_.windows.next_close();
@@ -323,14 +331,30 @@ class WindowLogic {
     auto& ls = s_.logics;
     // items mostly fall in the newest window, or open the next one
     if (!ls.empty() && ls.back().first == id) return ls.back().second;
-    if (ls.empty() || ls.back().first < id) return ls.emplace_back(id, c_->logic.open()).second;
+    if (ls.empty() || ls.back().first < id) {
+      ls.emplace_back(id, c_->logic.open());
+      track_newest();
+      return ls.back().second;
+    }
     auto it = find(id);
     if (it == ls.end() || it->first != id) it = ls.emplace(it, id, c_->logic.open());
     return it->second;
   }
 
+  // The times whose only window is the newest open one (aligned windowers): an on-time item
+  // there goes straight to that window's state, with no window arithmetic. Empty when there
+  // is no open window (or its times all fall in other windows too).
+  static constexpr Span kNoSpan{Instant::max(), Instant::min()};
+  void track_newest() {
+    if constexpr (kAligned) {
+      const auto& ls = s_.logics;
+      sole_ = ls.empty() ? kNoSpan : c_->windower.sole_span(ls.back().first);
+    }
+  }
+
   const Config* c_;
   Snapshot s_;
+  Span sole_ = kNoSpan;
   // When to be woken (kNever: no need). A plain time, not an optional: the node reads it
   // right after advance() wrote it, and a 16-byte optional copied back through the stack
   // stalled on the store.

@@ -8,6 +8,8 @@
 //   ids_of(t) -> IdRange    the windows containing t: ids first..last, ascending
 //   ids_of(t, hint)         the same; cheaper when t falls in window `hint` alone
 //   close_time(id)          a window closes once the watermark reaches this (exclusive end)
+//   sole_span(id) -> Span   the times whose only window is id (empty when windows overlap
+//                           by half their length or more)
 //   metadata(id)            its open and close times
 //
 // SlidingWindower(length, offset, align_to): window i is [align_to + i*offset, +length);
@@ -57,6 +59,13 @@ struct IdRange {
   WindowId last;
 };
 
+/// The times [from, until); empty when until <= from.
+struct Span {
+  Instant from;
+  Instant until;
+  [[nodiscard]] bool contains(Instant t) const { return from <= t && t < until; }
+};
+
 class SlidingWindower {
  public:
   SlidingWindower(Duration length, Duration offset, Instant align_to)
@@ -74,6 +83,11 @@ class SlidingWindower {
   [[nodiscard]] Instant close_time(WindowId id) const { return open_time(id) + length_; }
   [[nodiscard]] WindowMetadata metadata(WindowId id) const {
     return WindowMetadata{open_time(id), close_time(id), {}};
+  }
+  /// After window id-1 closes and before window id+1 opens.
+  [[nodiscard]] Span sole_span(WindowId id) const {
+    const Instant open = open_time(id);
+    return {open + (length_ - offset_), detail::saturating_add(open, offset_)};
   }
 
   /// The same, faster for tumbling windows when t falls in window `hint` (mostly the newest
@@ -108,6 +122,7 @@ concept AlignedWindower = requires(const W& w, Instant t, WindowId id) {
   { w.ids_of(t) } -> std::same_as<IdRange>;
   { w.ids_of(t, id) } -> std::same_as<IdRange>;
   { w.close_time(id) } -> std::same_as<Instant>;
+  { w.sole_span(id) } -> std::same_as<Span>;
   { w.metadata(id) } -> std::same_as<WindowMetadata>;
 };
 
