@@ -70,7 +70,7 @@ class ItemShim {
   StateAction on_eof(E& emit) requires weir::detail::HasOnEof<Logic, E> {
     return logic_->on_eof(emit);
   }
-  [[nodiscard]] std::optional<Instant> notify_at() const requires weir::detail::HasNotifyAt<Logic> {
+  [[nodiscard]] auto notify_at() const requires weir::detail::HasNotifyAt<Logic> {
     return logic_->notify_at();
   }
   auto snapshot() const { return logic_->snapshot(); }

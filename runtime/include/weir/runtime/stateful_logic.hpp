@@ -18,6 +18,9 @@
 //     std::optional<weir::Instant> notify_at() const;                  // when to call on_notify
 //   };
 //
+// notify_at may also return a plain weir::Instant, with Instant::max() for "no time" (cheaper
+// to ask for a logic whose time changes on every batch).
+//
 // and stateful_batch is given a builder `Logic(std::optional<State>)` (State = the type
 // snapshot() returns) that makes a fresh logic (nullopt) or one resumed from a snapshot.
 //
@@ -161,8 +164,18 @@ concept HasOnEof = requires(Logic& l, E& e) {
 };
 template <class Logic>
 concept HasNotifyAt = requires(const Logic& l) {
-  { l.notify_at() } -> std::same_as<std::optional<Instant>>;
+  requires std::same_as<decltype(l.notify_at()), std::optional<Instant>> ||
+      std::same_as<decltype(l.notify_at()), Instant>;
 };
+/// A logic's notify time, Instant::max() for none.
+template <HasNotifyAt Logic>
+Instant notify_time(const Logic& l) {
+  if constexpr (std::same_as<decltype(l.notify_at()), Instant>) {
+    return l.notify_at();
+  } else {
+    return l.notify_at().value_or(Instant::max());
+  }
+}
 }  // namespace detail
 
 }  // namespace weir

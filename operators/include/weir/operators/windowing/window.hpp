@@ -183,9 +183,7 @@ class WindowLogic {
     s_.clock.at_eof();
     return advance(emit.now(), emit);
   }
-  [[nodiscard]] std::optional<Instant> notify_at() const {
-    return notify_ == kNever ? std::nullopt : std::optional<Instant>(notify_);
-  }
+  [[nodiscard]] Instant notify_at() const { return notify_; }
   const Snapshot& snapshot() const { return s_; }
 
  private:
@@ -356,8 +354,8 @@ class WindowLogic {
   Snapshot s_;
   Span sole_ = kNoSpan;
   // When to be woken (kNever: no need). A plain time, not an optional: the node reads it
-  // right after advance() wrote it, and a 16-byte optional copied back through the stack
-  // stalled on the store.
+  // right after advance() wrote it, and a 16-byte optional went through the stack as two
+  // stores read back as one load, which cannot be forwarded (a stall per key and batch).
   static constexpr Instant kNever = Instant::max();
   Instant notify_ = kNever;
 };

@@ -81,7 +81,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     std::uint32_t fill = 0;
   };
   using Table = KeyTable<K, Slot>;
-  static constexpr Instant kUnarmed = Instant::max();
+  static constexpr Instant kUnarmed = Instant::max();  // also what notify_time says for none
   // Timers exist for a logic that asks for a time and has something to run then.
   static constexpr bool kTimers = HasNotifyAt<Logic> && HasOnNotify<Logic, E>;
   // A logic that takes values one by one gets them so, without grouping the batch by key.
@@ -143,7 +143,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
                             [&] { return builder_(std::move(state)); });
       const std::size_t at = state_.insert(key, Table::hash_of(key), Slot{std::move(logic)});
       if constexpr (kTimers) {
-        if (std::optional<Instant> t = state_[at].value.logic.notify_at()) arm(at, *t);
+        if (const Instant t = notify_time(state_[at].value.logic); t != kUnarmed) arm(at, t);
       }
     }
   }
@@ -342,9 +342,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
       // every batch costs no heap work.
+      // No time reads as kUnarmed, which is never earlier.
       const Slot& slot = state_[at].value;
-      const std::optional<Instant> t = slot.logic.notify_at();
-      if (t && *t < slot.armed) arm(at, *t);
+      const Instant t = notify_time(slot.logic);
+      if (t < slot.armed) arm(at, t);
     }
   }
   void arm(std::size_t at, Instant t) {
@@ -377,10 +378,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           const std::size_t at = state_.find(key);
           if (at == Table::npos) continue;
           auto& entry = state_[at];
-          const std::optional<Instant> wanted = entry.value.logic.notify_at();
-          if (!wanted) continue;
-          if (*wanted > now) {
-            arm(at, *wanted);
+          const Instant wanted = notify_time(entry.value.logic);
+          if (wanted == kUnarmed) continue;
+          if (wanted > now) {
+            arm(at, wanted);
             continue;
           }
           touch(entry);
