@@ -86,7 +86,8 @@ class BranchNode final : public PassNode, public Receiver<T> {
 };
 
 // Moves each (K, variant) item's alternative to the output of its index, in one pass; an
-// output nobody reads (`read`, from the flow) gets nothing built.
+// output nobody reads (`read`, from the flow) gets nothing built, and one with no item in a
+// batch gets no batch.
 template <class K, class... A>
 class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::variant<A...>>> {
   using In = std::pair<K, std::variant<A...>>;
@@ -95,26 +96,25 @@ class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::varia
  public:
   DemuxNode(std::string step_id, std::array<bool, N> read, Output<std::pair<K, A>>&... outs)
       : PassNode(std::move(step_id)), read_(read), outs_(outs...) {}
+  // One pass: an output's first item reserves room for every item left in the batch (so
+  // none reallocates), rather than a counting pass over the whole batch first.
   void on_batch(Epoch e, std::vector<In>&& items) override {
     std::tuple<std::vector<std::pair<K, A>>...> parts;
-    std::array<std::size_t, N> counts{};
-    for (const auto& it : items) ++counts[it.second.index()];
-    std::array<bool, N> wanted{};
-    each([&]<std::size_t I>() {
-      wanted[I] = read_[I] && counts[I] > 0;
-      if (wanted[I]) std::get<I>(parts).reserve(counts[I]);
-    });
-    for (auto& it : items) {
+    const std::size_t n = items.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& it = items[i];
       const std::size_t index = it.second.index();
-      if (!wanted[index]) continue;
+      if (!read_[index]) continue;
       each([&]<std::size_t I>() {
         if (index == I) {
-          std::get<I>(parts).emplace_back(std::move(it.first), std::get<I>(std::move(it.second)));
+          auto& part = std::get<I>(parts);
+          if (part.capacity() == 0) part.reserve(n - i);
+          part.emplace_back(std::move(it.first), std::get<I>(std::move(it.second)));
         }
       });
     }
     each([&]<std::size_t I>() {
-      if (wanted[I]) std::get<I>(outs_).emit(e, std::move(std::get<I>(parts)));
+      if (!std::get<I>(parts).empty()) std::get<I>(outs_).emit(e, std::move(std::get<I>(parts)));
     });
   }
   void on_frontier(Epoch f) override {
