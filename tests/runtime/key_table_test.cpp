@@ -82,11 +82,16 @@ TEST_CASE("KeyTable places integer keys by a multiplication, other keys by their
         weir::stable_hash(std::string("k")));
   // dense ids: 1,000 of them in 2,048 slots, each found where it was put
   Ints table;
-  for (int i = 0; i < 1000; ++i) table.insert(2 * i, Ints::hash_of(2 * i), i);
+  for (int i = 0; i < 1000; ++i) {
+    const auto key = 2 * static_cast<std::uint64_t>(i);
+    table.insert(key, Ints::hash_of(key), i);
+  }
   int found = 0;
   for (int i = 0; i < 1000; ++i) {
-    const std::size_t at = table.find(2 * i);
-    if (at != table.npos && table[at].value == i) ++found;
+    const std::size_t at = table.find(2 * static_cast<std::uint64_t>(i));
+    if (at != table.npos && table[at].value == i) {
+      ++found;
+    }
   }
   CHECK(found == 1000);
   CHECK(table.find(1) == table.npos);
@@ -95,7 +100,9 @@ TEST_CASE("KeyTable places integer keys by a multiplication, other keys by their
 TEST_CASE("KeyTable erase moves the last entry into the hole", "[key_table]") {
   weir::detail::KeyTable<std::string, int> table;
   const std::vector<std::string> keys = {"k0", "k1", "k2", "k3", "k4"};
-  for (int i = 0; i < 5; ++i) table.insert(keys[i], table.hash_of(keys[i]), i);
+  for (int i = 0; i < 5; ++i) {
+    table.insert(keys[i], table.hash_of(keys[i]), i);
+  }
   table.erase(table.find("k1"));
   REQUIRE(table.size() == 4);
   CHECK(table[1].key == "k4");

@@ -289,7 +289,9 @@ class WindowLogic {
       }
       if (n > 0) {
         ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
-        if (ls.empty()) sole_ = kNoSpan;
+        if (ls.empty()) {
+          sole_ = kNoSpan;
+        }
       }
       if (!ls.empty()) next = w.close_time(ls.front().first);
     } else {

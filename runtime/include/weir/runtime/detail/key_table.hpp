@@ -60,7 +60,9 @@ class KeyTable {
 
   /// Starts loading the index slot a look-up of hash `h` reads first (a batch asks ahead).
   void prefetch_slot(std::uint64_t h) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[home(h)]);
+    if (!slots_.empty()) {
+      __builtin_prefetch(&slots_[home(h)]);
+    }
   }
   /// Starts loading the entry a look-up of `h` most likely ends at (best once its slot is in).
   void prefetch_entry(std::uint64_t h) const {

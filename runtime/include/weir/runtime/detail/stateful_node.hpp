@@ -137,13 +137,17 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const Modulo owner(ctx_.count());
     for (const auto& [key_bytes, state_bytes] : states) {
       K key = decode_snapshot<K>(key_bytes, nullptr);
-      if (owner(stable_hash(key)) != ctx_.index()) continue;
+      if (owner(stable_hash(key)) != ctx_.index()) {
+        continue;
+      }
       auto state = decode_snapshot<logic_state_t<Logic>>(state_bytes, &key);
       Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
                             [&] { return builder_(std::move(state)); });
       const std::size_t at = state_.insert(key, Table::hash_of(key), Slot{std::move(logic)});
       if constexpr (kTimers) {
-        if (const Instant t = notify_time(state_[at].value.logic); t != kUnarmed) arm(at, t);
+        if (const Instant t = notify_time(state_[at].value.logic); t != kUnarmed) {
+          arm(at, t);
+        }
       }
     }
   }
@@ -345,7 +349,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       // No time reads as kUnarmed, which is never earlier.
       const Slot& slot = state_[at].value;
       const Instant t = notify_time(slot.logic);
-      if (t < slot.armed) arm(at, t);
+      if (t < slot.armed) {
+        arm(at, t);
+      }
     }
   }
   void arm(std::size_t at, Instant t) {
@@ -379,7 +385,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           if (at == Table::npos) continue;
           auto& entry = state_[at];
           const Instant wanted = notify_time(entry.value.logic);
-          if (wanted == kUnarmed) continue;
+          if (wanted == kUnarmed) {
+            continue;
+          }
           if (wanted > now) {
             arm(at, wanted);
             continue;

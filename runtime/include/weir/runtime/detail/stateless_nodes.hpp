@@ -104,17 +104,23 @@ class DemuxNode final : public PassNode, public Receiver<std::pair<K, std::varia
     for (std::size_t i = 0; i < n; ++i) {
       auto& it = items[i];
       const std::size_t index = it.second.index();
-      if (!read_[index]) continue;
+      if (!read_[index]) {
+        continue;
+      }
       each([&]<std::size_t I>() {
         if (index == I) {
           auto& part = std::get<I>(parts);
-          if (part.capacity() == 0) part.reserve(n - i);
+          if (part.capacity() == 0) {
+            part.reserve(n - i);
+          }
           part.emplace_back(std::move(it.first), std::get<I>(std::move(it.second)));
         }
       });
     }
     each([&]<std::size_t I>() {
-      if (!std::get<I>(parts).empty()) std::get<I>(outs_).emit(e, std::move(std::get<I>(parts)));
+      if (!std::get<I>(parts).empty()) {
+        std::get<I>(outs_).emit(e, std::move(std::get<I>(parts)));
+      }
     });
   }
   void on_frontier(Epoch f) override {
