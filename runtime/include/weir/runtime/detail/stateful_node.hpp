@@ -212,10 +212,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // keys in the order they first appear. All look-ups come first: none waits for a logic
   // call, so many are under way at once.
   void apply_values(std::vector<Item>& items, Instant now, std::vector<OutItem>& out) {
-    ++batch_;  // a slot's group is this batch's only if it carries this stamp
-    groups_.clear();
+    const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
-    const bool ahead = look_ahead(items);
     entry_of_.resize(n);
     // Plain pointers, read once: a store into a key's state could otherwise be taken to change
     // the vectors, so every item would load their data pointers again.
@@ -230,13 +228,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         entry_at[i] = entry_at[i - 1];
         continue;
       }
-      const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
-      Slot& slot = state_[at].value;
-      if (slot.batch != batch_) {
-        slot.batch = batch_;
-        groups_.push_back(Group{at, 0, 0});
-      }
-      entry_at[i] = static_cast<std::uint32_t>(at);
+      entry_at[i] = static_cast<std::uint32_t>(join_batch(key, i, ahead).at);
     }
     const auto entries = state_.begin();  // on_value adds and removes no key
     for (std::size_t i = 0; i < n; ++i) {
@@ -278,14 +270,36 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     return at != Table::npos ? at : state_.insert(key, h, Slot{builder_(std::nullopt)});
   }
 
+  // Starts a batch's look-ups (both passes): a new stamp, no groups yet; whether to ask ahead.
+  bool begin_batch(const std::vector<Item>& items) {
+    ++batch_;  // a slot's group is this batch's only if it carries this stamp
+    groups_.clear();
+    return look_ahead(items);
+  }
+  // Finds (or creates) the entry of item i's key and stamps it into the batch: the key's first
+  // item in the batch opens its group (groups_, slot.group).
+  struct Joined {
+    std::size_t at;  // the key's entry
+    bool first;      // this item opened the key's group
+  };
+  Joined join_batch(const K& key, std::size_t i, bool ahead) {
+    const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
+    Slot& slot = state_[at].value;
+    if (slot.batch == batch_) {
+      return {at, false};
+    }
+    slot.batch = batch_;
+    slot.group = static_cast<std::uint32_t>(groups_.size());
+    groups_.push_back(Group{at, 0, 0});
+    return {at, true};
+  }
+
   // Finds (or creates) each item's key and gathers the batch into groups_; returns the items
   // in group order: `items` itself when each key's items are already adjacent, else grouped_.
   Item* group(std::vector<Item>& items) {
+    const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
-    ++batch_;  // a slot's group is this batch's only if it carries this stamp
-    groups_.clear();
     group_of_.resize(n);
-    const bool ahead = look_ahead(items);
     bool adjacent = true;
     for (std::size_t i = 0; i < n; ++i) {
       if (ahead) {
@@ -296,16 +310,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       if (i > 0 && key == items[i - 1].first) {
         g = group_of_[i - 1];
       } else {
-        const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
-        Slot& slot = state_[at].value;
-        if (slot.batch != batch_) {
-          slot.batch = batch_;
-          slot.group = static_cast<std::uint32_t>(groups_.size());
-          groups_.push_back(Group{at, 0, 0});
-        } else {
+        const Joined j = join_batch(key, i, ahead);
+        if (!j.first) {
           adjacent = false;  // seen before, not just before
         }
-        g = slot.group;
+        g = state_[j.at].value.group;
       }
       group_of_[i] = g;
       ++groups_[g].count;
@@ -345,8 +354,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     if constexpr (kTimers) {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
-      // every batch costs no heap work.
-      // No time reads as kUnarmed, which is never earlier.
+      // every batch costs no heap work. No time reads as kUnarmed, which is never earlier.
       const Slot& slot = state_[at].value;
       const Instant t = notify_time(slot.logic);
       if (t < slot.armed) {
