@@ -18,11 +18,11 @@
 //     std::optional<weir::Instant> notify_at() const;                  // when to call on_notify
 //   };
 //
-// notify_at may also return a plain weir::Instant, with Instant::max() for "no time" (cheaper
-// to ask for a logic whose time changes on every batch).
-//
 // and stateful_batch is given a builder `Logic(std::optional<State>)` (State = the type
 // snapshot() returns) that makes a fresh logic (nullopt) or one resumed from a snapshot.
+//
+// notify_at may also return a plain weir::Instant, with Instant::max() for "no time" (cheaper
+// to ask for a logic whose time changes on every batch).
 //
 // Lifecycle, per key: on_batch gets all the key's values of a batch at once, in arrival
 // order (keys in the order they first appear in the batch; a discard drops the values after
