@@ -208,31 +208,22 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     out_.emit(e, std::move(out));
   }
 
-  // Hands each item to its key's logic (on_value) in arrival order; groups_ gets the batch's
-  // keys in the order they first appear. All look-ups come first: none waits for a logic
-  // call, so many are under way at once.
+  // Hands each item to its key's logic (on_value) in arrival order, finding (or creating) the
+  // key's entry as the item comes; groups_ gets the batch's keys in the order they first appear.
   void apply_values(std::vector<Item>& items, Instant now, std::vector<OutItem>& out) {
     const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
-    entry_of_.resize(n);
-    // Plain pointers, read once: a store into a key's state could otherwise be taken to change
-    // the vectors, so every item would load their data pointers again.
-    Item* const item = items.data();
-    std::uint32_t* const entry_at = entry_of_.data();
+    Item* const item = items.data();  // read once: a logic's stores might alias the vector
+    std::size_t at = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (ahead) {
         ask_ahead(i, n);
       }
       const K& key = item[i].first;
-      if (i > 0 && key == item[i - 1].first) {
-        entry_at[i] = entry_at[i - 1];
-        continue;
+      if (i == 0 || !(key == item[i - 1].first)) {
+        at = join_batch(key, i, ahead).at;
       }
-      entry_at[i] = static_cast<std::uint32_t>(join_batch(key, i, ahead).at);
-    }
-    const auto entries = state_.begin();  // on_value adds and removes no key
-    for (std::size_t i = 0; i < n; ++i) {
-      auto& entry = entries[entry_at[i]];
+      auto& entry = state_[at];  // on_value adds and removes no key
       E emit(out, entry.key, now);
       entry.value.logic.on_value(std::move(item[i].second), emit);
     }
@@ -270,7 +261,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     return at != Table::npos ? at : state_.insert(key, h, Slot{builder_(std::nullopt)});
   }
 
-  // Starts a batch's look-ups (both passes): a new stamp, no groups yet; whether to ask ahead.
+  // Starts a batch's look-ups (group() or apply_values()): a new stamp, no groups yet; whether to
+  // ask ahead.
   bool begin_batch(const std::vector<Item>& items) {
     ++batch_;  // a slot's group is this batch's only if it carries this stamp
     groups_.clear();
@@ -509,7 +501,6 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::uint64_t batch_ = 0;  // batches grouped so far
   std::vector<Group> groups_;
   std::vector<std::uint32_t> group_of_;  // each item's group
-  std::vector<std::uint32_t> entry_of_;  // each item's entry (apply_values)
   std::vector<std::uint64_t> hashes_;    // each item's key hash
   ScatterBuffer<Item> grouped_;
   std::vector<std::size_t> discards_;  // entries to erase after the batch
