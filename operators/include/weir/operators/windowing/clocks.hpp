@@ -42,28 +42,32 @@ class EventClock {
   EventClock(GetTs ts_getter, Duration wait_for_system_duration)
       : get_(std::move(ts_getter)), wait_(wait_for_system_duration) {}
 
+  // A key's watermark is kept as its value wm_ at the latest system time seen, last_now_:
+  // later, it is wm_ plus the system time elapsed since. (The latest timestamp minus wait,
+  // advanced by the system time since that item came, is the same line through that point.)
   class State {
    public:
     State() = default;
-    State(const EventClock* c, Instant now) : c_(c), sys_of_max_(now), last_now_(now) {}
+    State(const EventClock* c, Instant now) : c_(c), last_now_(now) {}
 
     template <class V>
     Stamp on_item(const V& v, Instant now) {
       const Instant ts = c_->get_(v);
       if (last_now_ < now) {  // system time never goes back here
-        last_now_ = now;
         wm_ = watermark_at(now);
+        last_now_ = now;
       }
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
       const Instant candidate = detail::saturating_add(ts, -c_->wait_);
       if (wm_ < candidate) {
-        base_ = candidate;
-        sys_of_max_ = last_now_;
         wm_ = candidate;
       }
       return {ts, wm_};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
+      if (eof_) {
+        return kTimeMax;
+      }
       return now == last_now_ ? wm_ : watermark_at(now);
     }
     [[nodiscard]] Instant system_time_for(Instant wm, Instant now) const {
@@ -76,41 +80,30 @@ class EventClock {
       }
       return detail::saturating_add(now, detail::saturating_diff(wm, current));
     }
-    void at_eof() {
-      eof_ = true;
-      wm_ = kTimeMax;
-    }
+    void at_eof() { eof_ = true; }
     /// Never: the watermark must not go back when the key's next item comes.
     [[nodiscard]] static bool disposable() { return false; }
 
     template <class Ar>
     void serialize(Ar& ar, unsigned /*version*/) {
-      ar& sys_of_max_& base_;
+      ar& last_now_& wm_;
     }
 
    private:
     friend class EventClock;
+    // The watermark at `now`, no earlier than last_now_ (ignoring the end of input).
     [[nodiscard]] Instant watermark_at(Instant now) const {
-      if (eof_) {
-        return kTimeMax;
-      }
-      const Duration elapsed = std::max(Duration::zero(), now - sys_of_max_);
-      return detail::saturating_add(base_, elapsed);
+      const Duration elapsed = std::max(Duration::zero(), now - last_now_);
+      return detail::saturating_add(wm_, elapsed);
     }
     const EventClock* c_ = nullptr;
-    Instant sys_of_max_{};
-    Instant base_ = kTimeMin;
-    // The latest system time seen and the watermark then (what on_item compares with, so an
-    // item costs no watermark arithmetic while system time stands still).
     Instant last_now_{};
     Instant wm_ = kTimeMin;
-    bool eof_ = false;
+    bool eof_ = false;  // the end-of-input jump, not serialized
   };
   [[nodiscard]] State make_state(Instant now) const { return State(this, now); }
   [[nodiscard]] State resume(State s) const {
     s.c_ = this;
-    s.last_now_ = s.sys_of_max_;
-    s.wm_ = s.base_;  // the watermark at sys_of_max_
     return s;
   }
 
