@@ -46,6 +46,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -167,13 +168,13 @@ class WindowLogic {
     const Stamp st = s_.clock.on_item(v, emit.now());
     if (st.ts < st.watermark) {
       late(st.ts, std::move(v), emit);
-    } else if (sole_.contains(st.ts) && c_->order == WindowOrder::arrival) {
-      auto& newest = s_.logics.back();  // the item's only window
+    } else if (sole_.contains(st.ts)) {
+      auto& newest = s_.logics.back();  // the item's only window (arrival order)
       Out out(emit, newest.first);
       c_->logic.on_value(newest.second, std::move(v), out);
     } else if (c_->order == WindowOrder::timestamp) {
       wait(st.ts, std::move(v));
-    } else {
+    } else if (!opened_next(st.ts, v, emit)) {
       apply(st.ts, std::move(v), emit);
     }
   }
@@ -233,6 +234,30 @@ class WindowLogic {
         c_->logic.on_merge(find(into)->second, std::move(consumed), out);
       }
       hand_out(ids, std::move(v), [&](WindowId id, V&& x) { value(id, std::move(x), emit); });
+    }
+  }
+
+  // An on-time item (arrival order) whose only window is the one after the newest open one,
+  // as when event time moves on: opens that window at the back and applies the item. False
+  // (nothing done) for any other item.
+  bool opened_next(Instant ts, V& v, E& emit) {
+    if constexpr (kAligned) {
+      auto& ls = s_.logics;
+      // the newest window's span moved on by one offset: sole_span(newest + 1)
+      const Duration step = c_->windower.offset();
+      const Span next{detail::saturating_add(sole_.from, step),
+                      detail::saturating_add(sole_.until, step)};
+      if (!next.contains(ts) || ls.back().first == std::numeric_limits<WindowId>::max()) {
+        return false;  // (no open window: sole_ is empty, and so is next)
+      }
+      const WindowId id = ls.back().first + 1;
+      ls.emplace_back(id, c_->logic.open());
+      sole_ = next;
+      Out out(emit, id);
+      c_->logic.on_value(ls.back().second, std::move(v), out);
+      return true;
+    } else {
+      return false;
     }
   }
 
@@ -341,14 +366,17 @@ class WindowLogic {
     return it->second;
   }
 
-  // The times whose only window is the newest open one (aligned windowers): an on-time item
-  // there goes straight to that window's state, with no window arithmetic. Empty when there
-  // is no open window (or its times all fall in other windows too).
+  // The times whose only window is the newest open one (aligned windowers, arrival order): an
+  // on-time item there goes straight to that window's state, with no window arithmetic. Empty
+  // when there is no open window (or its times all fall in other windows too), and always in
+  // timestamp order.
   static constexpr Span kNoSpan{Instant::max(), Instant::min()};
   void track_newest() {
     if constexpr (kAligned) {
       const auto& ls = s_.logics;
-      sole_ = ls.empty() ? kNoSpan : c_->windower.sole_span(ls.back().first);
+      sole_ = ls.empty() || c_->order != WindowOrder::arrival
+                  ? kNoSpan
+                  : c_->windower.sole_span(ls.back().first);
     }
   }
 

@@ -10,6 +10,8 @@
 //   close_time(id)          a window closes once the watermark reaches this (exclusive end)
 //   sole_span(id) -> Span   the times whose only window is id (empty when windows overlap
 //                           by half their length or more)
+//   offset()                the distance between consecutive windows' opens (sole_span(id + 1)
+//                           is sole_span(id) moved on by it)
 //   metadata(id)            its open and close times
 //
 // SlidingWindower(length, offset, align_to): window i is [align_to + i*offset, +length);
@@ -79,6 +81,7 @@ class SlidingWindower {
     }
   }
 
+  [[nodiscard]] Duration offset() const { return offset_; }
   [[nodiscard]] Instant open_time(WindowId id) const { return align_ + id * offset_; }
   [[nodiscard]] Instant close_time(WindowId id) const { return open_time(id) + length_; }
   [[nodiscard]] WindowMetadata metadata(WindowId id) const {
@@ -123,6 +126,7 @@ concept AlignedWindower = requires(const W& w, Instant t, WindowId id) {
   { w.ids_of(t, id) } -> std::same_as<IdRange>;
   { w.close_time(id) } -> std::same_as<Instant>;
   { w.sole_span(id) } -> std::same_as<Span>;
+  { w.offset() } -> std::same_as<Duration>;
   { w.metadata(id) } -> std::same_as<WindowMetadata>;
 };
 
