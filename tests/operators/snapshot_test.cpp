@@ -14,22 +14,32 @@ namespace {
 
 using K = std::string;
 
+// What `logic` emits for `values` of key "k": its outputs in order, or for a split logic, each
+// stream's (key, output) pairs in order.
 template <class Logic, class V>
-std::vector<typename Logic::output_type> feed(Logic& logic, std::vector<V> values) {
+auto feed(Logic& logic, std::vector<V> values) {
   using W = typename Logic::output_type;
   std::vector<std::pair<K, V>> items;
   for (auto& v : values) {
     items.emplace_back("k", std::move(v));
   }
-  std::vector<std::pair<K, W>> out;
   const K key = "k";
-  weir::Emit<K, W> emit(out, key, weir::clock().now());
-  weir_test::apply_batch(logic, items, emit);
-  std::vector<W> ws;
-  for (auto& [k, w] : out) {
-    ws.push_back(std::move(w));
+  if constexpr (weir::StatefulBatchLogic<Logic, K, V>) {
+    std::vector<std::pair<K, W>> out;
+    weir::Emit<K, W> emit(out, key, weir::clock().now());
+    weir_test::apply_batch(logic, items, emit);
+    std::vector<W> ws;
+    for (auto& [k, w] : out) {
+      ws.push_back(std::move(w));
+    }
+    return ws;
+  } else {
+    using E = typename weir::detail::SplitEmitOf<K, W>::type;
+    typename E::Buffers out;
+    E emit(out, key, weir::clock().now());
+    weir_test::apply_batch(logic, items, emit);
+    return out;
   }
-  return ws;
 }
 
 /// Feeds `first` to a fresh logic, round-trips its snapshot through the codec into a new

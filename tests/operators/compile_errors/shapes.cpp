@@ -15,6 +15,8 @@ int main() {
                                 weir::window::TumblingWindower(std::chrono::seconds(1), {}), 0);
 #elif CASE == 4  // a branch predicate that does not return bool
   auto parts = weir::op::branch("b", ints, [](int x) { return x; });
+#elif CASE == 5  // split stateful logic on a stream that is not keyed
+  auto parts = weir::op::stateful_split("s", ints, [](std::optional<int>) { return 0; });
 #endif
   return 0;
 }

@@ -12,6 +12,8 @@
 //   redistribute(id, stream)         -> Stream<T>       spread evenly over all workers
 //   inspect_debug(id, stream, f)     -> Stream<T>       f(fq_step_id, item, epoch, worker)
 //   stateful_batch(id, keyed, build) -> Stream<(K, W)>  see stateful_logic.hpp
+//   stateful_split(id, keyed, build) -> tuple of Stream<(K, A)>, one per alternative A of the
+//                                       logic's std::variant output (SplitEmit)
 // clang-format on
 //
 // A source or sink passed by value is moved into shared ownership and used by every worker
@@ -364,10 +366,45 @@ requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K,
        {up.port()},
        [fq, builder = std::move(builder), in = up.port(), o = out.port()](detail::WorkerGraph& g) {
          auto& node = g.emplace_node<detail::StatefulNode<K, V, Logic, Builder>>(
-             detail::StepRole::other, fq, g.ctx(), fq, g.make_output<OutItem>(o), builder);
+             detail::StepRole::other, fq, g.ctx(), fq,
+             detail::OneOutput<K, W>(g.make_output<OutItem>(o)), builder);
          g.output<std::pair<K, V>>(in).subscribe(&node.sender());
        }});
   return out;
+}
+
+/// stateful_batch for a logic whose output_type is std::variant<A...>, handed a SplitEmit: one
+/// stream per alternative, as demux would split it, but each output is appended to its
+/// alternative's batch as it is emitted (no stream of variants in between). A stream nobody
+/// reads drops its batches.
+template <
+    class K, class V, class Builder,
+    class Logic = std::remove_cvref_t<std::invoke_result_t<
+        Builder&, std::optional<logic_state_t<std::invoke_result_t<Builder&, std::nullopt_t>>>>>>
+requires StableKey<K> && std::totally_ordered<K> && StatefulSplitLogic<Logic, K, V>
+auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up, Builder builder) {
+  Dataflow& flow = up.flow();
+  std::string fq = flow.add_step_id(step_id);
+  return [&]<class... A>(std::variant<A...>*) {
+    std::tuple<Stream<std::pair<K, A>>...> out{flow.new_stream<std::pair<K, A>>()...};
+    std::vector<detail::PortId> ports =
+        std::apply([](const auto&... s) { return std::vector<detail::PortId>{s.port()...}; }, out);
+    flow.add_step(
+        {fq,
+         detail::StepRole::other,
+         {up.port()},
+         [fq, builder = std::move(builder), in = up.port(), ports](detail::WorkerGraph& g) {
+           [&]<std::size_t... I>(std::index_sequence<I...>) {
+             using Outs = detail::SplitOutputs<K, A...>;
+             auto& node = g.emplace_node<detail::StatefulNode<K, V, Logic, Builder, Outs>>(
+                 detail::StepRole::other, fq, g.ctx(), fq,
+                 Outs(g.make_output<std::pair<K, A>>(ports[I])...), builder);
+             g.output<std::pair<K, V>>(in).subscribe(&node.sender());
+           }
+           (std::index_sequence_for<A...>{});
+         }});
+    return out;
+  }(static_cast<typename Logic::output_type*>(nullptr));
 }
 
 /// A stream that is not keyed: a clear compile-time error instead of a failed overload.
@@ -376,6 +413,15 @@ requires(!is_keyed_v<T>) void stateful_batch(std::string_view /*step_id*/, const
                                              Builder /*builder*/) {
   static_assert(is_keyed_v<T>,
                 "stateful_batch needs a keyed stream, Stream<std::pair<K, V>>: key it with "
+                "key_on first");
+}
+
+/// The same for stateful_split.
+template <class T, class Builder>
+requires(!is_keyed_v<T>) void stateful_split(std::string_view /*step_id*/, const Stream<T>& /*up*/,
+                                             Builder /*builder*/) {
+  static_assert(is_keyed_v<T>,
+                "stateful_split needs a keyed stream, Stream<std::pair<K, V>>: key it with "
                 "key_on first");
 }
 

@@ -43,6 +43,12 @@
 // each value). A logic with both shapes is driven value by value.
 //
 // emit.now() is the system time of the activation: use it rather than reading the clock.
+//
+// stateful_split drives the same logics with output_type = std::variant<A...> and a
+// weir::SplitEmit<K, A...> in place of Emit: `emit.emplace(std::in_place_index<I>, args...)`
+// appends (key, A_I(args...)) to the split's I-th stream directly (emit(variant) picks the
+// stream by the alternative held), so a logic with several kinds of output costs no stream of
+// variants and no demux step.
 
 #include <concepts>
 #include <cstddef>
@@ -50,6 +56,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "weir/inputs/clock.hpp"
@@ -128,6 +135,41 @@ class Emit {
   Instant now_;
 };
 
+/// The Emit of a stateful_split logic, whose output_type is std::variant<A...>: an output of
+/// alternative I goes to the split's I-th stream as (key, a), with no stream of variants in
+/// between.
+template <class K, class... A>
+class SplitEmit {
+ public:
+  /// One batch of outputs per alternative.
+  using Buffers = std::tuple<std::vector<std::pair<K, A>>...>;
+
+  SplitEmit(Buffers& out, const K& key, Instant now) : out_(&out), key_(&key), now_(now) {}
+  /// Emits w to the stream of the alternative it holds.
+  void operator()(std::variant<A...> w) {
+    const std::size_t held = w.index();
+    // the one alternative held is moved out; the fold stops there
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (void)((held == I && (emplace(std::in_place_index<I>, std::get<I>(std::move(w))), true)) ||
+             ...);
+    }
+    (std::index_sequence_for<A...>{});
+  }
+  /// Emits alternative I built in place from `args`.
+  template <std::size_t I, class... Args>
+  void emplace(std::in_place_index_t<I> /*alternative*/, Args&&... args) {
+    std::get<I>(*out_).emplace_back(std::piecewise_construct, std::forward_as_tuple(*key_),
+                                    std::forward_as_tuple(std::forward<Args>(args)...));
+  }
+  [[nodiscard]] const K& key() const noexcept { return *key_; }
+  [[nodiscard]] Instant now() const noexcept { return now_; }
+
+ private:
+  Buffers* out_;
+  const K* key_;
+  Instant now_;
+};
+
 template <class Logic>
 using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().snapshot())>;
 
@@ -137,21 +179,37 @@ concept HasOutputAndSnapshot = requires(const Logic& cl) {
   typename Logic::output_type;
   cl.snapshot();
 };
-template <class Logic, class K, class V>
-concept HasOnBatch = requires(Logic& l, Values<K, V> vs, Emit<K, typename Logic::output_type>& em) {
+/// The Emit a logic of output W is handed: Emit<K, W>, or for a split, SplitEmit<K, A...>.
+template <class K, class W>
+struct SplitEmitOf {};
+template <class K, class... A>
+struct SplitEmitOf<K, std::variant<A...>> {
+  using type = SplitEmit<K, A...>;
+};
+template <class Logic, class K, class V, class E>
+concept HasOnBatch = requires(Logic& l, Values<K, V> vs, E& em) {
   { l.on_batch(vs, em) } -> std::same_as<StateAction>;
 };
-template <class Logic, class K, class V>
-concept HasOnValue = requires(Logic& l, V v, Emit<K, typename Logic::output_type>& em) {
+template <class Logic, class V, class E>
+concept HasOnValue = requires(Logic& l, V v, E& em) {
   l.on_value(std::move(v), em);
   { l.on_batch_end(em) } -> std::same_as<StateAction>;
 };
+template <class Logic, class K, class V, class E>
+concept DrivenBy = HasOnBatch<Logic, K, V, E> || HasOnValue<Logic, V, E>;
 }  // namespace detail
 
 /// A stateful_batch logic: an output type, snapshot(), and on_batch or on_value/on_batch_end.
 template <class Logic, class K, class V>
 concept StatefulBatchLogic = detail::HasOutputAndSnapshot<Logic> &&
-    (detail::HasOnBatch<Logic, K, V> || detail::HasOnValue<Logic, K, V>);
+    detail::DrivenBy<Logic, K, V, Emit<K, typename Logic::output_type>>;
+
+/// A stateful_split logic: the same, with a std::variant output_type and SplitEmit.
+template <class Logic, class K, class V>
+concept StatefulSplitLogic = detail::HasOutputAndSnapshot<Logic> && requires {
+  typename detail::SplitEmitOf<K, typename Logic::output_type>::type;
+} && detail::DrivenBy<Logic, K, V,
+                      typename detail::SplitEmitOf<K, typename Logic::output_type>::type>;
 
 namespace detail {
 template <class Logic, class E>

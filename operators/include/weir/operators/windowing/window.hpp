@@ -40,8 +40,8 @@
 // clock nor the windower would lose anything (an event clock keeps each key's watermark, a
 // session windower its numbering, so those keys are kept).
 //
-// Steps: "<id>.window" (stateful_batch), "<id>.split" (demux into the three streams). A late
-// or meta stream nothing reads is not built at all.
+// Step: "<id>.window" (stateful_split: each output goes straight to its stream). Late items and
+// metadata nothing reads are not made at all.
 
 #include <algorithm>
 #include <concepts>
@@ -71,12 +71,17 @@ struct WindowOut {
   Stream<std::pair<K, std::pair<WindowId, WindowMetadata>>> meta;
 };
 
-/// What the per-key logic emits before the split into WindowOut's three streams.
+/// What the per-key logic emits: one alternative per stream of WindowOut (stateful_split).
 template <class W, class V>
 using WindowEvent = std::variant<std::pair<WindowId, W>, std::pair<WindowId, V>,
                                  std::pair<WindowId, WindowMetadata>>;
 
 namespace detail {
+
+/// What the per-key logic is handed to emit with (a SplitEmit: one batch per stream).
+template <class K, class W, class V>
+using WindowEmitter = SplitEmit<K, std::pair<WindowId, W>, std::pair<WindowId, V>,
+                                std::pair<WindowId, WindowMetadata>>;
 
 inline constexpr std::size_t kDown = 0;
 inline constexpr std::size_t kLate = 1;
@@ -86,11 +91,11 @@ inline constexpr std::size_t kMeta = 2;
 template <class K, class W, class V>
 class WindowEmit {
  public:
-  WindowEmit(Emit<K, WindowEvent<W, V>>& emit, WindowId id) : emit_(&emit), id_(id) {}
+  WindowEmit(WindowEmitter<K, W, V>& emit, WindowId id) : emit_(&emit), id_(id) {}
   void operator()(W w) { emit_->emplace(std::in_place_index<kDown>, id_, std::move(w)); }
 
  private:
-  Emit<K, WindowEvent<W, V>>* emit_;
+  WindowEmitter<K, W, V>* emit_;
   WindowId id_;
 };
 
@@ -132,7 +137,7 @@ class WindowLogic {
   using S = typename L::state_type;
   using W = typename L::output_type;
   using Event = WindowEvent<W, V>;
-  using E = Emit<K, Event>;
+  using E = WindowEmitter<K, W, V>;
   using Out = WindowEmit<K, W, V>;
   using Config = WindowConfig<ClockT, WindowerT, L>;
   static constexpr bool kAligned = AlignedWindower<WindowerT>;
@@ -399,9 +404,10 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
   using Config = detail::WindowConfig<ClockT, WindowerT, L>;
   using W = typename L::output_type;
   auto scope = up.flow().scope(step_id);
-  // the split's ports, known once it exists; who reads them, once the flow is complete
+  // the late and meta ports, known once the step exists; who reads them, once the flow is
+  // complete
   auto split = std::make_shared<std::pair<weir::detail::PortId, weir::detail::PortId>>();
-  auto events = op::stateful_batch(
+  auto [down, late, meta] = op::stateful_split(
       "window", up,
       [config = Config(std::move(clock), std::move(windower), std::move(logic), order),
        flow = &up.flow(), split, asked = false](std::optional<typename Logic::Snapshot> s) mutable {
@@ -412,7 +418,6 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
         }
         return Logic(&config, std::move(s));
       });
-  auto [down, late, meta] = op::demux("split", events);
   *split = {late.port(), meta.port()};
   return WindowOut<K, W, V>{down, late, meta};
 }

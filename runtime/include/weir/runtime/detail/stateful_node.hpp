@@ -41,6 +41,7 @@
 #include "weir/runtime/detail/key_table.hpp"
 #include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/detail/scatter_buffer.hpp"
+#include "weir/runtime/detail/stateful_outputs.hpp"
 #include "weir/runtime/detail/timer_heap.hpp"
 #include "weir/runtime/stable_hash.hpp"
 #include "weir/runtime/stateful_logic.hpp"
@@ -57,12 +58,14 @@ struct KeySplit {
   }
 };
 
-template <class K, class V, class Logic, class Builder>
+// Outs: where the logics' outputs go (stateful_outputs.hpp): one stream, or one per
+// alternative of a variant output.
+template <class K, class V, class Logic, class Builder,
+          class Outs = OneOutput<K, typename Logic::output_type>>
 class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using Item = std::pair<K, V>;
-  using W = typename Logic::output_type;
-  using OutItem = std::pair<K, W>;
-  using E = Emit<K, W>;
+  using E = typename Outs::EmitType;
+  using Buffer = typename Outs::Buffer;
   // The bookkeeping first: the look-ups (group(), apply_values()) read it right after the key,
   // in the same cache line.
   struct Slot {
@@ -85,14 +88,14 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // Timers exist for a logic that asks for a time and has something to run then.
   static constexpr bool kTimers = HasNotifyAt<Logic> && HasOnNotify<Logic, E>;
   // A logic that takes values one by one gets them so, without grouping the batch by key.
-  static constexpr bool kPerValue = HasOnValue<Logic, K, V>;
+  static constexpr bool kPerValue = HasOnValue<Logic, V, E>;
 
  public:
-  StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key,
-               Output<OutItem>& out, Builder builder)
+  StatefulNode(std::string step_id, WorkerContext& ctx, const std::string& key, Outs outs,
+               Builder builder)
       : Node(std::move(step_id)),
         ctx_(ctx),
-        out_(out),
+        outs_(std::move(outs)),
         builder_(std::move(builder)),
         input_(ctx, key, *this),
         sender_(ctx, key, input_, KeySplit<K, V>{}) {
@@ -127,7 +130,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     order_.on_frontier(
         f, [&](std::vector<Item>& b) { apply(order_.open(), b); }, [&] { snapshot_epoch(); },
         [&] { at_eof(order_.open()); });
-    out_.advance(f);
+    outs_.advance(f);
   }
 
  private:
@@ -172,8 +175,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // each item in arrival order, then on_batch_end per key in the same key order. Discards are
   // applied once the batch is done, so the entry indices the groups hold stay valid meanwhile.
   void apply(Epoch e, std::vector<Item>& items) {
-    std::vector<OutItem> out;
-    out.reserve(items.size());
+    Buffer out = outs_.buffer(items.size());
     const Instant now = WorkerContext::now();
     guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
       Item* values = nullptr;
@@ -205,12 +207,12 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       for (std::size_t at : discards_) erase_entry(at);
       grouped_.clear();
     });
-    out_.emit(e, std::move(out));
+    outs_.emit(e, std::move(out));
   }
 
   // Hands each item to its key's logic (on_value) in arrival order, finding (or creating) the
   // key's entry as the item comes; groups_ gets the batch's keys in the order they first appear.
-  void apply_values(std::vector<Item>& items, Instant now, std::vector<OutItem>& out) {
+  void apply_values(std::vector<Item>& items, Instant now, Buffer& out) {
     const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
     Item* const item = items.data();  // read once: a logic's stores might alias the vector
@@ -378,7 +380,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         due.push_back(entry.key);
         timers_.pop();
       }
-      std::vector<OutItem> out;
+      Buffer out = outs_.buffer(0);
       guarded(ctx_, step_id(), std::nullopt, "on_notify", [&] {
         for (const K& key : due) {
           const std::size_t at = state_.find(key);
@@ -397,7 +399,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           after_call(at, entry.value.logic.on_notify(emit));
         }
       });
-      out_.emit(order_.frontier(), std::move(out));
+      outs_.emit(order_.frontier(), std::move(out));
       return true;
     } else {
       return false;  // no timers (kTimers)
@@ -457,7 +459,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   void at_eof(Epoch epoch) {
-    std::vector<OutItem> out;
+    Buffer out = outs_.buffer(0);
     if constexpr (HasOnEof<Logic, E>) {
       std::vector<std::size_t> order(state_.size());
       for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -481,11 +483,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       }
     }
     disarm_all();
-    out_.emit(epoch, std::move(out));
+    outs_.emit(epoch, std::move(out));
   }
 
   WorkerContext& ctx_;
-  Output<OutItem>& out_;
+  Outs outs_;
   Builder builder_;
   Table state_;
   TimerHeap timers_;
