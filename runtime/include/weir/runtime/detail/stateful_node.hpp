@@ -215,19 +215,21 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void apply_values(std::vector<Item>& items, Instant now, Buffer& out) {
     const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
-    Item* const item = items.data();  // read once: a logic's stores might alias the vector
+    // the bounds read once: a logic's stores might alias the vector
+    Item* const first = items.data();
+    Item* const last = first + n;
     std::size_t at = 0;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (Item* it = first; it != last; ++it) {
       if (ahead) {
-        ask_ahead(i, n);
+        ask_ahead(static_cast<std::size_t>(it - first), n);
       }
-      const K& key = item[i].first;
-      if (i == 0 || !(key == item[i - 1].first)) {
-        at = join_batch(key, i, ahead).at;
+      const K& key = it->first;
+      if (it == first || !(key == (it - 1)->first)) {
+        at = join_batch(key, static_cast<std::size_t>(it - first), ahead).at;
       }
       auto& entry = state_[at];  // on_value adds and removes no key
       E emit(out, entry.key, now);
-      entry.value.logic.on_value(std::move(item[i].second), emit);
+      entry.value.logic.on_value(std::move(it->second), emit);
     }
   }
 
