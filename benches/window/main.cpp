@@ -58,7 +58,10 @@ class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t>
       const std::uint64_t end = std::min(n, i + kBatch);
       std::vector<Item> out;
       out.reserve(end - i);
-      for (; i < end; ++i) out.push_back(make_event(p, i));
+      for (std::uint64_t j = i; j < end; ++j) {
+        out.push_back(make_event(p, j));  // (a local counter: the stores cannot change it)
+      }
+      i = end;
       return out;
     }
     std::uint64_t snapshot() override { return i; }
