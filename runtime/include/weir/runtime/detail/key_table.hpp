@@ -3,7 +3,8 @@
 //
 // Entries live in one dense vector (iteration and sorting touch contiguous memory); an
 // open-addressing index of power-of-two size maps a key's index hash (`KeyTable::hash_of`) to
-// its entry, so a look-up is a shift and a short linear probe, never a division. An index slot
+// its entry, so a look-up is a shift and a short linear probe, never a division (the index
+// has 16 slots at least, even empty, so a look-up never tests for its absence). An index slot
 // is 8 bytes (the hash's lower half as a tag, and the entry's index), so the index of a few
 // thousand keys stays in the first-level cache; the entry keeps the whole hash.
 //
@@ -50,7 +51,6 @@ class KeyTable {
 
   /// The same, given h = hash_of(key).
   [[nodiscard]] std::size_t find(const K& key, std::uint64_t h) const {
-    if (slots_.empty()) return npos;
     for (std::size_t i = home(h);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.index == kEmpty) return npos;
@@ -59,14 +59,9 @@ class KeyTable {
   }
 
   /// Starts loading the index slot a look-up of hash `h` reads first (a batch asks ahead).
-  void prefetch_slot(std::uint64_t h) const {
-    if (!slots_.empty()) {
-      __builtin_prefetch(&slots_[home(h)]);
-    }
-  }
+  void prefetch_slot(std::uint64_t h) const { __builtin_prefetch(&slots_[home(h)]); }
   /// Starts loading the entry a look-up of `h` most likely ends at (best once its slot is in).
   void prefetch_entry(std::uint64_t h) const {
-    if (slots_.empty()) return;
     const Slot& s = slots_[home(h)];
     if (s.index != kEmpty) __builtin_prefetch(&entries_[s.index]);
   }
@@ -94,9 +89,9 @@ class KeyTable {
 
   void clear() {
     entries_.clear();
-    slots_.clear();
-    mask_ = 0;
-    shift_ = 64;
+    slots_.assign(kMinSlots, Slot{});
+    mask_ = kMinSlots - 1;
+    shift_ = kMinShift;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
@@ -110,6 +105,10 @@ class KeyTable {
 
  private:
   static constexpr std::uint32_t kEmpty = 0xffffffffU;
+  // The index starts (and after clear() starts again) at this many slots, so a look-up never
+  // tests for an index that is not there.
+  static constexpr std::size_t kMinSlots = 16;
+  static constexpr unsigned kMinShift = 64 - 4;
   struct Slot {
     std::uint32_t tag = 0;
     std::uint32_t index = kEmpty;
@@ -147,7 +146,7 @@ class KeyTable {
   }
 
   void grow() {
-    const std::size_t n = slots_.empty() ? 16 : slots_.size() * 2;
+    const std::size_t n = slots_.size() * 2;
     slots_.assign(n, Slot{});
     mask_ = n - 1;
     shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
@@ -157,9 +156,9 @@ class KeyTable {
   }
 
   std::vector<Entry> entries_;
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
-  unsigned shift_ = 64;  // 64 - log2(slots)
+  std::vector<Slot> slots_ = std::vector<Slot>(kMinSlots);  // never empty
+  std::size_t mask_ = kMinSlots - 1;
+  unsigned shift_ = kMinShift;  // 64 - log2(slots)
 };
 
 }  // namespace weir::detail
