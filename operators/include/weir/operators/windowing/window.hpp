@@ -253,7 +253,7 @@ class WindowLogic {
       const Span next{detail::saturating_add(sole_.from, step),
                       detail::saturating_add(sole_.until, step)};
       if (!next.contains(ts) || ls.back().first == std::numeric_limits<WindowId>::max()) {
-        return false;  // (no open window: sole_ is empty, and so is next)
+        return false;  // (sole_ empty, as with no open window: so is next, and ls is not read)
       }
       const WindowId id = ls.back().first + 1;
       ls.emplace_back(id, c_->logic.open());

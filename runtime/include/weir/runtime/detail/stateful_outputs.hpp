@@ -5,9 +5,9 @@
 //   SplitOutputs<K, A...>   one stream per alternative of std::variant<A...>; logics get
 //                           SplitEmit<K, A...>, which appends to the alternative's own batch
 //
-// Each says what a logic call writes into (Buffer, made by buffer(n) for a call over n items
-// or keys),
-// hands a filled buffer downstream for an epoch (emit) and passes on the frontier (advance).
+// Each says what a logic call writes into (Buffer, made by buffer(n) for a call over n items or
+// keys), hands a filled buffer downstream for an epoch (emit) and passes on the frontier
+// (advance).
 
 #include <algorithm>
 #include <array>
