@@ -147,7 +147,8 @@ class WindowLogic {
 
   struct Snapshot {
     typename ClockT::State clock;
-    typename WindowerStateOf<WindowerT>::type windows;
+    // aligned windowers keep none, which then takes no room in a key's entry
+    [[no_unique_address]] typename WindowerStateOf<WindowerT>::type windows;
     std::vector<std::pair<WindowId, S>> logics;  // open windows' states, ascending id
     std::vector<std::pair<Instant, V>> waiting;  // timestamp order: not yet applied, by time
     template <class Ar>
