@@ -91,7 +91,7 @@ class KeyTable {
     entries_.clear();
     slots_.assign(kMinSlots, Slot{});
     mask_ = kMinSlots - 1;
-    shift_ = kMinShift;
+    shift_ = shift_for(kMinSlots);
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
@@ -108,7 +108,10 @@ class KeyTable {
   // The index starts (and after clear() starts again) at this many slots, so a look-up never
   // tests for an index that is not there.
   static constexpr std::size_t kMinSlots = 16;
-  static constexpr unsigned kMinShift = 64 - 4;
+  // The shift that takes a hash's upper bits to a slot of an index of n (a power of two) slots.
+  static constexpr unsigned shift_for(std::size_t n) {
+    return 64 - static_cast<unsigned>(std::countr_zero(n));
+  }
   struct Slot {
     std::uint32_t tag = 0;
     std::uint32_t index = kEmpty;
@@ -149,7 +152,7 @@ class KeyTable {
     const std::size_t n = slots_.size() * 2;
     slots_.assign(n, Slot{});
     mask_ = n - 1;
-    shift_ = 64 - static_cast<unsigned>(std::countr_zero(n));
+    shift_ = shift_for(n);
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       place(entries_[i].hash, static_cast<std::uint32_t>(i));
     }
@@ -158,7 +161,7 @@ class KeyTable {
   std::vector<Entry> entries_;
   std::vector<Slot> slots_ = std::vector<Slot>(kMinSlots);  // never empty
   std::size_t mask_ = kMinSlots - 1;
-  unsigned shift_ = kMinShift;  // 64 - log2(slots)
+  unsigned shift_ = shift_for(kMinSlots);  // 64 - log2(slots)
 };
 
 }  // namespace weir::detail
