@@ -42,10 +42,13 @@ std::vector<T> sorted(std::vector<T> v) {
 }
 
 /// Runs one batch of one key's values through a stateful_batch logic as the stateful step
-/// would: on_batch, or on_value for each value and then on_batch_end.
+/// would: on_batch, or on_batch_begin (if any), on_value for each value and then on_batch_end.
 template <class Logic, class K, class V, class E>
 weir::StateAction apply_batch(Logic& logic, std::vector<std::pair<K, V>>& items, E& emit) {
   if constexpr (weir::detail::HasOnValue<Logic, V, E>) {
+    if constexpr (weir::detail::HasOnBatchBegin<Logic, E>) {
+      if (!items.empty()) logic.on_batch_begin(emit);
+    }
     for (auto& item : items) logic.on_value(std::move(item.second), emit);
     return logic.on_batch_end(emit);
   } else {

@@ -119,9 +119,12 @@ TEST_CASE(
   weir::window::EventClock clock(ts, 10s);
   auto st = clock.make_state(at(1000s));
   CHECK(st.watermark(at(1000s)) == weir::window::kTimeMin);
+  st.begin(at(1000s));
   CHECK(st.on_item(std::pair{1, at(100s)}, at(1000s)).ts == at(100s));
   CHECK(st.watermark(at(1000s)) == at(90s));
   CHECK(st.watermark(at(1005s)) == at(95s));
+  st.begin(at(1005s));
+  CHECK(st.watermark(at(1005s)) == at(95s));     // catching up with the time changes nothing
   st.on_item(std::pair{2, at(80s)}, at(1005s));  // older: the watermark keeps its pace
   CHECK(st.watermark(at(1005s)) == at(95s));
   CHECK(st.on_item(std::pair{3, at(110s)}, at(1005s)).watermark == at(100s));
@@ -134,6 +137,7 @@ TEST_CASE(
 
   weir::window::EventClock forever(ts, weir::Duration::max());
   auto st2 = forever.make_state(at(0s));
+  st2.begin(at(0s));
   st2.on_item(std::pair{1, at(100s)}, at(0s));
   // 100 s - Duration::max() is just above the earliest instant: no overflow anywhere
   CHECK(st2.watermark(at(1s)) == at(101s) - weir::Duration::max());

@@ -165,12 +165,13 @@ TEST_CASE("a batch's values reach each key in one on_batch - keys in order of fi
 
 namespace {
 
-// Takes values one by one: emits "v<value>" for each, then at the batch's end "end:<values
-// since the last end>"; a key is discarded at the end of a batch whose values sum to 0, and
-// a fresh logic starts from no values.
+// Takes values one by one: emits "begin" before a batch's first value of the key, "v<value>"
+// for each, then at the batch's end "end:<values since the last end>"; a key is discarded at
+// the end of a batch whose values sum to 0, and a fresh logic starts from no values.
 struct ByValue {
   using output_type = std::string;
   std::vector<int> seen;
+  void on_batch_begin(weir::Emit<std::string, std::string>& emit) { emit("begin"); }
   void on_value(int&& v, weir::Emit<std::string, std::string>& emit) {
     seen.push_back(v);
     emit("v" + std::to_string(v));
@@ -191,7 +192,8 @@ struct ByValue {
 }  // namespace
 
 TEST_CASE(
-    "a logic taking values one by one gets them in arrival order, then one batch end per key") {
+    "a logic taking values one by one gets a batch begin per key before its first value, the "
+    "values in arrival order, then one batch end per key") {
   weir::Dataflow flow("by-value");
   auto s = weir::op::input(
       "in", flow,
@@ -205,15 +207,20 @@ TEST_CASE(
   weir::op::output("out", out, sink);
   weir::run(flow);
   // b's first batch sums to 0: discarded, so its next batch starts afresh
-  CHECK(sink.items() == std::vector<std::pair<std::string, std::string>>{{"b", "v1"},
+  CHECK(sink.items() == std::vector<std::pair<std::string, std::string>>{{"b", "begin"},
+                                                                         {"b", "v1"},
+                                                                         {"a", "begin"},
                                                                          {"a", "v2"},
                                                                          {"b", "v-1"},
+                                                                         {"c", "begin"},
                                                                          {"c", "v4"},
                                                                          {"a", "v5"},
                                                                          {"b", "end:1,-1"},
                                                                          {"a", "end:2,5"},
                                                                          {"c", "end:4"},
+                                                                         {"b", "begin"},
                                                                          {"b", "v6"},
+                                                                         {"c", "begin"},
                                                                          {"c", "v7"},
                                                                          {"b", "end:6"},
                                                                          {"c", "end:4,7"}});

@@ -40,7 +40,12 @@
 // on_value runs for each value of the batch in arrival order (keys interleaved as they
 // come); then on_batch_end runs once for each key that had values, keys in the order they
 // first appeared, and says whether the key is kept (notify_at() is asked after it, not after
-// each value). A logic with both shapes is driven value by value.
+// each value). A logic with both shapes is driven value by value. Such a logic may also have
+//
+//     void on_batch_begin(weir::Emit<K, output_type>& emit);
+//
+// which runs just before the key's first on_value of each batch (what is once per key and
+// batch, such as catching up with emit.now(), then stays out of on_value).
 //
 // emit.now() is the system time of the activation: use it rather than reading the clock.
 //
@@ -194,6 +199,10 @@ template <class Logic, class V, class E>
 concept HasOnValue = requires(Logic& l, V v, E& em) {
   l.on_value(std::move(v), em);
   { l.on_batch_end(em) } -> std::same_as<StateAction>;
+};
+template <class Logic, class E>
+concept HasOnBatchBegin = requires(Logic& l, E& em) {
+  l.on_batch_begin(em);
 };
 template <class Logic, class K, class V, class E>
 concept DrivenBy = HasOnBatch<Logic, K, V, E> || HasOnValue<Logic, V, E>;

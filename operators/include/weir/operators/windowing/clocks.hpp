@@ -3,8 +3,11 @@
 // for one key. Each clock makes one state per key (`make_state(now)`), driven by the window
 // operators with the system time `now` read once per batch:
 //
+//   begin(now)                      the key's items of a batch are about to come, at system
+//                                   time now (once per key and batch, before their on_item)
 //   on_item(item, now) -> Stamp     the item's timestamp and the watermark once the item
-//                                   has advanced it (what watermark(now) then returns)
+//                                   has advanced it (what watermark(now) then returns); now
+//                                   is the one the last begin was given
 //   watermark(now)                  the current watermark (kTimeMax after end of input)
 //   system_time_for(wm, now)        the system time at which the watermark reaches wm
 //   system_time_for(wm, current, now)  the same, given watermark(now) already computed
@@ -50,13 +53,16 @@ class EventClock {
     State() = default;
     State(const EventClock* c, Instant now) : c_(c), last_now_(now) {}
 
-    template <class V>
-    Stamp on_item(const V& v, Instant now) {
-      const Instant ts = c_->get_(v);
+    void begin(Instant now) {
       if (last_now_ < now) {  // system time never goes back here
         wm_ = watermark_at(now);
         last_now_ = now;
       }
+    }
+    // (begin moved the watermark on to now: on_item never looks at the time)
+    template <class V>
+    Stamp on_item(const V& v, Instant /*now*/) {
+      const Instant ts = c_->get_(v);
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
       const Instant candidate = detail::saturating_add(ts, -c_->wait_);
       if (wm_ < candidate) {
@@ -122,6 +128,7 @@ class SystemClock {
  public:
   class State {
    public:
+    void begin(Instant /*now*/) {}
     template <class V>
     Stamp on_item(const V& /*v*/, Instant now) {
       return {now, watermark(now)};

@@ -46,6 +46,7 @@ class PartitionClock {
     State() = default;
     explicit State(const PartitionClock* c) : c_(c) {}
 
+    void begin(Instant /*now*/) {}
     template <class V>
     Stamp on_item(const V& v, Instant now) {
       const Instant ts = c_->get_ts_(v);

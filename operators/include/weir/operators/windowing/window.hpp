@@ -169,6 +169,8 @@ class WindowLogic {
     }
   }
 
+  // Before the key's first item of a batch: the clock catches up with the batch's time.
+  void on_batch_begin(E& emit) { s_.clock.begin(emit.now()); }
   // Each item of a batch, in arrival order; then on_batch_end once per key.
   void on_value(V&& v, E& emit) {
     const Stamp st = s_.clock.on_item(v, emit.now());

@@ -225,7 +225,12 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       }
       const K& key = it->first;
       if (it == first || !(key == (it - 1)->first)) {
-        at = join_batch(key, static_cast<std::size_t>(it - first), ahead).at;
+        at = join_batch(key, static_cast<std::size_t>(it - first), ahead, [&](auto& entry) {
+               if constexpr (HasOnBatchBegin<Logic, E>) {
+                 E emit(out, entry.key, now);
+                 entry.value.logic.on_batch_begin(emit);
+               }
+             }).at;
       }
       auto& entry = state_[at];  // on_value adds and removes no key
       E emit(out, entry.key, now);
@@ -273,20 +278,26 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     return look_ahead(items);
   }
   // Finds (or creates) the entry of item i's key and stamps it into the batch: the key's first
-  // item in the batch opens its group (groups_, slot.group).
+  // item in the batch opens its group (groups_, slot.group) and is handed to opened(entry).
   struct Joined {
     std::size_t at;  // the key's entry
     bool first;      // this item opened the key's group
   };
-  Joined join_batch(const K& key, std::size_t i, bool ahead) {
+  struct NothingOnOpen {
+    void operator()(typename Table::Entry& /*entry*/) const {}
+  };
+  template <class Opened = NothingOnOpen>
+  Joined join_batch(const K& key, std::size_t i, bool ahead, Opened&& opened = {}) {
     const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
-    Slot& slot = state_[at].value;
+    auto& entry = state_[at];
+    Slot& slot = entry.value;
     if (slot.batch == batch_) {
       return {at, false};
     }
     slot.batch = batch_;
     slot.group = static_cast<std::uint32_t>(groups_.size());
     groups_.push_back(Group{at, 0, 0});
+    opened(entry);
     return {at, true};
   }
 
