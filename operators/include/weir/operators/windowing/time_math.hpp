@@ -26,6 +26,16 @@ inline Instant saturating_add(Instant t, Duration d) {
   return Instant(Duration(s));
 }
 
+/// out = t - d; false (out unchanged) where that falls outside the Instant range.
+inline bool exact_sub(Instant t, Duration d, Instant& out) {
+  Duration::rep s = 0;
+  if (__builtin_sub_overflow(t.time_since_epoch().count(), d.count(), &s)) {
+    return false;
+  }
+  out = Instant(Duration(s));
+  return true;
+}
+
 /// floor(a / b) for b > 0.
 inline std::int64_t floor_div(Duration a, Duration b) {
   const auto q = a.count() / b.count();

@@ -180,9 +180,11 @@ class WindowLogic {
       auto& newest = s_.logics.back();  // the item's only window (arrival order)
       Out out(emit, newest.first);
       c_->logic.on_value(newest.second, std::move(v), out);
+    } else if (opened_next(st.ts, v, emit)) {
+      // (arrival order only: sole_ is empty in timestamp order)
     } else if (c_->order == WindowOrder::timestamp) {
       wait(st.ts, std::move(v));
-    } else if (!opened_next(st.ts, v, emit)) {
+    } else {
       apply(st.ts, std::move(v), emit);
     }
   }
@@ -250,17 +252,22 @@ class WindowLogic {
   // (nothing done) for any other item.
   bool opened_next(Instant ts, V& v, E& emit) {
     if constexpr (kAligned) {
-      auto& ls = s_.logics;
-      // the newest window's span moved on by one offset: sole_span(newest + 1)
+      // sole_span(newest + 1) is the newest's moved on by one offset: ts falls there exactly
+      // when ts - offset falls in the newest's (never when sole_ is empty, as with no open
+      // window or in timestamp order, so ls is then not read)
       const Duration step = c_->windower.offset();
-      const Span next{detail::saturating_add(sole_.from, step),
-                      detail::saturating_add(sole_.until, step)};
-      if (!next.contains(ts) || ls.back().first == std::numeric_limits<WindowId>::max()) {
-        return false;  // (sole_ empty, as with no open window: so is next, and ls is not read)
+      Instant back{};
+      if (!detail::exact_sub(ts, step, back) || !sole_.contains(back)) {
+        return false;
       }
-      const WindowId id = ls.back().first + 1;
+      auto& ls = s_.logics;
+      WindowId id = 0;
+      if (__builtin_add_overflow(ls.back().first, 1, &id)) {
+        return false;
+      }
       ls.emplace_back(id, c_->logic.open());
-      sole_ = next;
+      // (sole_.from + step <= ts: only the end can overflow)
+      sole_ = {sole_.from + step, detail::saturating_add(sole_.until, step)};
       Out out(emit, id);
       c_->logic.on_value(ls.back().second, std::move(v), out);
       return true;
