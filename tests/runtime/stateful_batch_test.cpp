@@ -22,11 +22,23 @@ struct RunningSum {
   int snapshot() const { return sum; }
 };
 
+// The same, taking values one by one.
+struct RunningSumByValue {
+  using output_type = int;
+  int sum = 0;
+  void on_value(int&& v, weir::Emit<std::string, int>& emit) { emit(sum += v); }
+  weir::StateAction on_batch_end(weir::Emit<std::string, int>& /*emit*/) {
+    return weir::StateAction::retain;
+  }
+  int snapshot() const { return sum; }
+};
+
+template <class Logic = RunningSum>
 std::vector<KV> running_sums(const std::vector<KV>& input, std::size_t workers, std::size_t batch) {
   weir::Dataflow flow("sums");
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(input, batch));
-  auto sums = weir::op::stateful_batch(
-      "sum", s, [](std::optional<int> st) { return RunningSum{st.value_or(0)}; });
+  auto sums = weir::op::stateful_batch("sum", s,
+                                       [](std::optional<int> st) { return Logic{st.value_or(0)}; });
   weir::testing::TestingSink<KV> sink;
   weir::op::output("out", sums, sink);
   weir::run(flow, {.workers = workers});
@@ -103,13 +115,16 @@ TEST_CASE("a step holding more keys than the cache (look-ups asked ahead) sums e
     expected[k].push_back(acc[k] += v);
   }
   for (std::size_t workers : {1, 2}) {
-    std::map<std::string, std::vector<int>> got;
-    for (auto& [k, v] : running_sums(input, workers, 4096)) {
-      got[k].push_back(v);
+    for (const bool by_value : {false, true}) {
+      std::map<std::string, std::vector<int>> got;
+      for (auto& [k, v] : by_value ? running_sums<RunningSumByValue>(input, workers, 4096)
+                                   : running_sums(input, workers, 4096)) {
+        got[k].push_back(v);
+      }
+      INFO("workers " << workers << (by_value ? ", values one by one" : ", on_batch"));
+      CHECK(got.size() == kKeys);
+      CHECK(got == expected);
     }
-    INFO("workers " << workers);
-    CHECK(got.size() == kKeys);
-    CHECK(got == expected);
   }
 }
 
@@ -166,8 +181,8 @@ TEST_CASE("a batch's values reach each key in one on_batch - keys in order of fi
 namespace {
 
 // Takes values one by one: emits "begin" before a batch's first value of the key, "v<value>"
-// for each, then at the batch's end "end:<values since the last end>"; a key is discarded at
-// the end of a batch whose values sum to 0, and a fresh logic starts from no values.
+// for each, then at the batch's end "end:<all its values so far>"; a key is discarded at the
+// end of a batch whose values sum to 0, and a fresh logic starts from no values.
 struct ByValue {
   using output_type = std::string;
   std::vector<int> seen;
@@ -224,6 +239,38 @@ TEST_CASE(
                                                                          {"c", "v7"},
                                                                          {"b", "end:6"},
                                                                          {"c", "end:4,7"}});
+}
+
+TEST_CASE("a key's adjacent values are taken in one run: one batch begin, values in order") {
+  weir::Dataflow flow("by-value-runs");
+  auto s = weir::op::input(
+      "in", flow,
+      weir::testing::TestingSource<KV>(
+          {KV{"a", 1}, KV{"a", 2}, KV{"b", 3}, KV{"a", 4}, KV{"a", 5}, KV{"a", 6}, KV{"b", 7},
+           KV{"b", 8}},
+          5));  // batches: a a b a a | a b b (a's run goes on across the batches' border)
+  auto out = weir::op::stateful_batch("calls", s, [](std::optional<std::vector<int>> st) {
+    return ByValue{std::move(st).value_or(std::vector<int>{})};
+  });
+  weir::testing::TestingSink<std::pair<std::string, std::string>> sink;
+  weir::op::output("out", out, sink);
+  weir::run(flow);
+  CHECK(sink.items() == std::vector<std::pair<std::string, std::string>>{{"a", "begin"},
+                                                                         {"a", "v1"},
+                                                                         {"a", "v2"},
+                                                                         {"b", "begin"},
+                                                                         {"b", "v3"},
+                                                                         {"a", "v4"},
+                                                                         {"a", "v5"},
+                                                                         {"a", "end:1,2,4,5"},
+                                                                         {"b", "end:3"},
+                                                                         {"a", "begin"},
+                                                                         {"a", "v6"},
+                                                                         {"b", "begin"},
+                                                                         {"b", "v7"},
+                                                                         {"b", "v8"},
+                                                                         {"a", "end:1,2,4,5,6"},
+                                                                         {"b", "end:3,7,8"}});
 }
 
 namespace {

@@ -211,30 +211,39 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   // Hands each item to its key's logic (on_value) in arrival order, finding (or creating) the
-  // key's entry as the item comes; groups_ gets the batch's keys in the order they first appear.
+  // key's entry once per run of adjacent items of one key; groups_ gets the batch's keys in the
+  // order they first appear.
   void apply_values(std::vector<Item>& items, Instant now, Buffer& out) {
     const bool ahead = begin_batch(items);
     const std::size_t n = items.size();
     // the bounds read once: a logic's stores might alias the vector
     Item* const first = items.data();
     Item* const last = first + n;
-    std::size_t at = 0;
-    for (Item* it = first; it != last; ++it) {
+    Item* it = first;
+    while (it != last) {
+      // a key's run of adjacent items: one look-up
       if (ahead) {
         ask_ahead(static_cast<std::size_t>(it - first), n);
       }
-      const K& key = it->first;
-      if (it == first || !(key == (it - 1)->first)) {
-        at = join_batch(key, static_cast<std::size_t>(it - first), ahead, [&](auto& entry) {
-               if constexpr (HasOnBatchBegin<Logic, E>) {
-                 E emit(out, entry.key, now);
-                 entry.value.logic.on_batch_begin(emit);
-               }
-             }).at;
-      }
+      const std::size_t at =
+          join_batch(it->first, static_cast<std::size_t>(it - first), ahead, [&](auto& entry) {
+            if constexpr (HasOnBatchBegin<Logic, E>) {
+              E emit(out, entry.key, now);
+              entry.value.logic.on_batch_begin(emit);
+            }
+          }).at;
       auto& entry = state_[at];  // on_value adds and removes no key
-      E emit(out, entry.key, now);
-      entry.value.logic.on_value(std::move(it->second), emit);
+      while (true) {
+        E emit(out, entry.key, now);
+        entry.value.logic.on_value(std::move(it->second), emit);
+        ++it;
+        if (it == last || !(it->first == (it - 1)->first)) {
+          break;
+        }
+        if (ahead) {
+          ask_ahead(static_cast<std::size_t>(it - first), n);
+        }
+      }
     }
   }
 
