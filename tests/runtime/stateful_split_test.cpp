@@ -12,7 +12,8 @@ using Out = std::variant<int, std::string>;
 using E = weir::SplitEmit<std::string, int, std::string>;
 
 // Even values go to the first stream as they are, odd ones to the second spelled out; at the
-// end of input each key sends how many values it saw to the second stream.
+// end of input each key sends how many values it saw to the second stream (appending to that
+// stream's batch itself).
 struct Parity {
   using output_type = Out;
   int seen = 0;
@@ -26,7 +27,7 @@ struct Parity {
   }
   weir::StateAction on_batch_end(E& /*emit*/) { return weir::StateAction::retain; }
   weir::StateAction on_eof(E& emit) {
-    emit.emplace(std::in_place_index<1>, "seen " + std::to_string(seen));
+    emit.stream(std::in_place_index<1>).emplace_back(emit.key(), "seen " + std::to_string(seen));
     return weir::StateAction::discard;
   }
   int snapshot() const { return seen; }

@@ -166,6 +166,12 @@ class SplitEmit {
     std::get<I>(*out_).emplace_back(std::piecewise_construct, std::forward_as_tuple(*key_),
                                     std::forward_as_tuple(std::forward<Args>(args)...));
   }
+  /// Stream I's batch itself: (key(), a) pairs appended to it are emitted (a logic emitting
+  /// many items in a loop holds it and the key, rather than loading them for each).
+  template <std::size_t I>
+  [[nodiscard]] auto& stream(std::in_place_index_t<I> /*alternative*/) noexcept {
+    return std::get<I>(*out_);
+  }
   [[nodiscard]] const K& key() const noexcept { return *key_; }
   [[nodiscard]] Instant now() const noexcept { return now_; }
 

@@ -64,7 +64,7 @@ class EventClock {
     Stamp on_item(const V& v, Instant /*now*/) {
       const Instant ts = c_->get_(v);
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
-      const Instant candidate = detail::saturating_add(ts, -c_->wait_);
+      const Instant candidate = detail::saturating_sub(ts, c_->wait_);
       if (wm_ < candidate) {
         wm_ = candidate;
       }

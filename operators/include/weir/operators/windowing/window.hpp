@@ -87,15 +87,22 @@ inline constexpr std::size_t kDown = 0;
 inline constexpr std::size_t kLate = 1;
 inline constexpr std::size_t kMeta = 2;
 
-/// Emits a window logic's outputs for one window of the current key.
+/// Emits a window logic's outputs for one window of the current key (at() moves it on to
+/// another window).
 template <class K, class W, class V>
 class WindowEmit {
  public:
-  WindowEmit(WindowEmitter<K, W, V>& emit, WindowId id) : emit_(&emit), id_(id) {}
-  void operator()(W w) { emit_->emplace(std::in_place_index<kDown>, id_, std::move(w)); }
+  WindowEmit(WindowEmitter<K, W, V>& emit, WindowId id)
+      : down_(&emit.stream(std::in_place_index<kDown>)), key_(&emit.key()), id_(id) {}
+  void operator()(W w) {
+    down_->emplace_back(std::piecewise_construct, std::forward_as_tuple(*key_),
+                        std::forward_as_tuple(id_, std::move(w)));
+  }
+  void at(WindowId id) { id_ = id; }
 
  private:
-  WindowEmitter<K, W, V>* emit_;
+  std::vector<std::pair<K, std::pair<WindowId, W>>>* down_;
+  const K* key_;
   WindowId id_;
 };
 
@@ -294,10 +301,11 @@ class WindowLogic {
     c_->logic.on_value(find_or_open(id), std::move(v), out);
   }
 
-  // meta() makes the window's metadata, asked only when the meta stream is read.
+  // meta() makes the window's metadata, asked only when the meta stream is read. out: emit's,
+  // at any window (a caller closing several makes it once).
   template <class Meta>
-  void close(WindowId id, S&& state, Meta&& meta, E& emit) {
-    Out out(emit, id);
+  void close(WindowId id, S&& state, Meta&& meta, Out& out, E& emit) {
+    out.at(id);
     c_->logic.on_close(std::move(state), out);
     if (c_->emit_meta) {
       emit.emplace(std::in_place_index<kMeta>, id, meta());
@@ -327,10 +335,11 @@ class WindowLogic {
       auto* const first = ls.data();
       auto* const end = first + ls.size();
       auto* open = first;
+      Out out(emit, 0);
       for (; open != end && !(wm < w.close_time(open->first)); ++open) {
         const WindowId id = open->first;
         close(
-            id, std::move(open->second), [&] { return w.metadata(id); }, emit);
+            id, std::move(open->second), [&] { return w.metadata(id); }, out, emit);
       }
       const auto n = static_cast<std::size_t>(open - first);
       if (n > 0) {
@@ -346,12 +355,13 @@ class WindowLogic {
         auto& closed = c_->closed;
         closed.clear();
         s_.windows.close_for(wm, closed);
+        Out out(emit, 0);
         for (Closed& c : closed) {
           auto it = find(c.first);
           S state = std::move(it->second);
           ls.erase(it);
           close(
-              c.first, std::move(state), [&] { return std::move(c.second); }, emit);
+              c.first, std::move(state), [&] { return std::move(c.second); }, out, emit);
         }
         next = s_.windows.next_close();
       }

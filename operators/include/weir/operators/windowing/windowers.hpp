@@ -149,7 +149,7 @@ class SessionWindower {
       const Duration gap = w_->gap_;
       std::vector<WindowId> near;
       for (const auto& [id, m] : open_) {
-        if (detail::saturating_add(m.open_time, -gap) <= t &&
+        if (detail::saturating_sub(m.open_time, gap) <= t &&
             t <= detail::saturating_add(m.close_time, gap)) {
           near.push_back(id);
         }
@@ -186,7 +186,7 @@ class SessionWindower {
       ids.push_back(kLateSessionId);
     }
     void close_for(Instant watermark, std::vector<Closed>& closed) {
-      const Instant limit = detail::saturating_add(watermark, -w_->gap_);
+      const Instant limit = detail::saturating_sub(watermark, w_->gap_);
       std::vector<Closed> out;
       for (auto it = open_.begin(); it != open_.end();) {
         if (it->second.close_time < limit) {

@@ -51,10 +51,17 @@ class KeyTable {
 
   /// The same, given h = hash_of(key).
   [[nodiscard]] std::size_t find(const K& key, std::uint64_t h) const {
+    const std::uint32_t tag = tag_of(h);
     for (std::size_t i = home(h);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (s.index == kEmpty) return npos;
-      if (s.tag == tag_of(h) && entries_[s.index].key == key) return s.index;
+      // (an empty slot's tag may match: its index tells it apart)
+      if (s.tag == tag && s.index != kEmpty) [[likely]] {
+        if (entries_[s.index].key == key) [[likely]] {
+          return s.index;
+        }
+      } else if (s.index == kEmpty) {
+        return npos;
+      }
     }
   }
 
