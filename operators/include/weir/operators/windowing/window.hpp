@@ -343,7 +343,13 @@ class WindowLogic {
       }
       const auto n = static_cast<std::size_t>(open - first);
       if (n > 0) {
-        ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
+        if (end - open == 1) {
+          // the common case, the newest window left open: one move, no loop
+          *first = std::move(*open);
+          ls.erase(ls.begin() + 1, ls.end());
+        } else {
+          ls.erase(ls.begin(), ls.begin() + static_cast<std::ptrdiff_t>(n));
+        }
         if (ls.empty()) {
           sole_ = kNoSpan;
         }
