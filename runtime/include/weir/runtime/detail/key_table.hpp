@@ -46,6 +46,10 @@ class KeyTable {
     }
   }
 
+  /// Whether hash_of is a single multiplication (integer keys): cheaper to compute again than
+  /// to keep.
+  static constexpr bool kCheapHash = std::is_integral_v<K>;
+
   /// The index of `key`'s entry, or npos.
   [[nodiscard]] std::size_t find(const K& key) const { return find(key, hash_of(key)); }
 

@@ -71,7 +71,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   struct Slot {
     explicit Slot(Logic l) : logic(std::move(l)) {}
     std::uint64_t batch = 0;   // the last batch that grouped this key (apply's stamp)
-    std::uint32_t group = 0;   // its group in that batch
+    std::uint32_t group = 0;   // its group in that batch (batches grouped by key)
     Epoch touched = 0;         // the last epoch whose snapshot must include this key
     Instant armed = kUnarmed;  // the key's element in timers_, kept here to compare at once
     Logic logic;
@@ -297,14 +297,17 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   };
   template <class Opened = NothingOnOpen>
   Joined join_batch(const K& key, std::size_t i, bool ahead, Opened&& opened = {}) {
-    const std::size_t at = entry_of(key, ahead ? hashes_[i] : Table::hash_of(key));
+    const std::size_t at =
+        entry_of(key, Table::kCheapHash || !ahead ? Table::hash_of(key) : hashes_[i]);
     auto& entry = state_[at];
     Slot& slot = entry.value;
     if (slot.batch == batch_) {
       return {at, false};
     }
     slot.batch = batch_;
-    slot.group = static_cast<std::uint32_t>(groups_.size());
+    if constexpr (!kPerValue) {
+      slot.group = static_cast<std::uint32_t>(groups_.size());  // (group() finds it there)
+    }
     groups_.push_back(Group{at, 0, 0});
     opened(entry);
     return {at, true};
