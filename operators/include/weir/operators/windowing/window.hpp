@@ -318,12 +318,7 @@ class WindowLogic {
   // out of line so as not to crowd the node's per-item loop.
   [[gnu::noinline]] StateAction advance(Instant now, Instant wm, E& emit) {
     if (!s_.waiting.empty() && !(wm < s_.waiting.front().first)) {
-      // apply the prefix the watermark has reached; apply() never touches the queue
-      auto& q = s_.waiting;
-      std::size_t n = 0;
-      while (n < q.size() && !(wm < q[n].first)) ++n;
-      for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
-      q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
+      apply_waiting(wm, emit);
     }
     std::optional<Instant> next;
     auto& ls = s_.logics;
@@ -384,6 +379,17 @@ class WindowLogic {
     }
   }
 
+  // Applies the waiting items (timestamp order) the watermark wm has reached. Out of line:
+  // advance's registers go to closing windows.
+  [[gnu::noinline]] void apply_waiting(Instant wm, E& emit) {
+    // apply the prefix the watermark has reached; apply() never touches the queue
+    auto& q = s_.waiting;
+    std::size_t n = 0;
+    while (n < q.size() && !(wm < q[n].first)) ++n;
+    for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
+    q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+
   typename std::vector<std::pair<WindowId, S>>::iterator find(WindowId id) {
     auto& ls = s_.logics;
     return std::lower_bound(ls.begin(), ls.end(), id,
@@ -418,8 +424,8 @@ class WindowLogic {
   }
 
   const Config* c_;
+  Span sole_ = kNoSpan;  // (beside the clock: what every item reads is close together)
   Snapshot s_;
-  Span sole_ = kNoSpan;
   // When to be woken (kNever: no need). A plain time, not an optional: the node reads it
   // right after advance() wrote it, and a 16-byte optional went through the stack as two
   // stores read back as one load, which cannot be forwarded (a stall per key and batch).
