@@ -207,9 +207,9 @@ struct ByValue {
 };
 
 // What ByValue emits for `input` in batches of 5.
-std::vector<std::pair<std::string, std::string>> by_value_calls(std::vector<KV> input) {
+std::vector<std::pair<std::string, std::string>> by_value_calls(const std::vector<KV>& input) {
   weir::Dataflow flow("by-value");
-  auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(std::move(input), 5));
+  auto s = weir::op::input("in", flow, weir::testing::TestingSource<KV>(input, 5));
   auto out = weir::op::stateful_batch("calls", s, [](std::optional<std::vector<int>> st) {
     return ByValue{std::move(st).value_or(std::vector<int>{})};
   });

@@ -385,8 +385,12 @@ class WindowLogic {
     // apply the prefix the watermark has reached; apply() never touches the queue
     auto& q = s_.waiting;
     std::size_t n = 0;
-    while (n < q.size() && !(wm < q[n].first)) ++n;
-    for (std::size_t i = 0; i < n; ++i) apply(q[i].first, std::move(q[i].second), emit);
+    while (n < q.size() && !(wm < q[n].first)) {
+      ++n;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      apply(q[i].first, std::move(q[i].second), emit);
+    }
     q.erase(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(n));
   }
 

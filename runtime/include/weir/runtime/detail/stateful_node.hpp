@@ -6,10 +6,11 @@
 //
 // Batches of the open epoch (the input frontier) are applied at once, one on_batch per key
 // per batch (keys in the order they first appear, values in arrival order; or, for a logic
-// taking values one by one, on_value per item and then on_batch_end per key); batches of a later
-// epoch wait until the frontier reaches it, so each epoch's effects stay separate. When the
-// upstream ends, on_eof runs for every key in ascending key order. Timers: each key's
-// notify_at, in an indexed min-heap (one element per key, moved only when the time gets
+// taking values one by one, on_batch_begin (if it has one) before a key's first item, on_value
+// per item, one look-up per run of a key's adjacent items, and then on_batch_end per key);
+// batches of a later epoch wait until the frontier reaches it, so each epoch's effects stay
+// separate. When the upstream ends, on_eof runs for every key in ascending key order. Timers: each
+// key's notify_at, in an indexed min-heap (one element per key, moved only when the time gets
 // earlier; a later time is picked up when the element comes due; the key's slot keeps the
 // time its element holds, so a batch compares without looking into the heap).
 //
