@@ -26,15 +26,6 @@ inline Instant saturating_add(Instant t, Duration d) {
   return Instant(Duration(s));
 }
 
-/// t - d, clamped to [Instant::min(), Instant::max()].
-inline Instant saturating_sub(Instant t, Duration d) {
-  Duration::rep s = 0;
-  if (__builtin_sub_overflow(t.time_since_epoch().count(), d.count(), &s)) {
-    return d.count() > 0 ? Instant::min() : Instant::max();
-  }
-  return Instant(Duration(s));
-}
-
 /// out = t - d; false (out unchanged) where that falls outside the Instant range.
 inline bool exact_sub(Instant t, Duration d, Instant& out) {
   Duration::rep s = 0;
@@ -43,6 +34,15 @@ inline bool exact_sub(Instant t, Duration d, Instant& out) {
   }
   out = Instant(Duration(s));
   return true;
+}
+
+/// t - d, clamped to [Instant::min(), Instant::max()].
+inline Instant saturating_sub(Instant t, Duration d) {
+  Instant out{};
+  if (!exact_sub(t, d, out)) {
+    return d.count() > 0 ? Instant::min() : Instant::max();
+  }
+  return out;
 }
 
 /// floor(a / b) for b > 0.

@@ -224,7 +224,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     while (it != last) {
       // a key's run of adjacent items: one look-up
       if (ahead) {
-        ask_ahead(static_cast<std::size_t>(it - first), n);
+        ask_ahead(first, static_cast<std::size_t>(it - first), n);
       }
       const std::size_t at =
           join_batch(it->first, static_cast<std::size_t>(it - first), ahead, [&](auto& entry) {
@@ -242,7 +242,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
           break;
         }
         if (ahead) {
-          ask_ahead(static_cast<std::size_t>(it - first), n);
+          ask_ahead(first, static_cast<std::size_t>(it - first), n);
         }
       }
     }
@@ -251,26 +251,33 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // In a table larger than the cache the look-ups ask ahead: the slot of the item kAhead
   // on, the entry of the one half as far (by then its slot is in), so no item waits for
   // memory. (In a small table that costs more than it saves.) Whether to, and if so the
-  // items' hashes in hashes_.
+  // items' hashes in hashes_ (but for integer keys, whose hash is computed again).
   static constexpr std::size_t kAhead = 16;
   static constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
   bool look_ahead(const std::vector<Item>& items) {
     if (state_.size() < kAheadFrom) {
       return false;
     }
-    hashes_.resize(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      hashes_[i] = Table::hash_of(items[i].first);
+    if constexpr (!Table::kCheapHash) {
+      hashes_.resize(items.size());
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        hashes_[i] = Table::hash_of(items[i].first);
+      }
     }
     return true;
   }
-  // Before looking up item i of n.
-  void ask_ahead(std::size_t i, std::size_t n) const {
+  // The index hash of item i, whose key is `key`: an integer key's is one multiplication, any
+  // other's was kept in hashes_ when the batch asks ahead.
+  [[nodiscard]] std::uint64_t hash_of_item(const K& key, std::size_t i, bool ahead) const {
+    return Table::kCheapHash || !ahead ? Table::hash_of(key) : hashes_[i];
+  }
+  // Before looking up item i of the n in `items`.
+  void ask_ahead(const Item* items, std::size_t i, std::size_t n) const {
     if (i + kAhead < n) {
-      state_.prefetch_slot(hashes_[i + kAhead]);
+      state_.prefetch_slot(hash_of_item(items[i + kAhead].first, i + kAhead, true));
     }
     if (i + kAhead / 2 < n) {
-      state_.prefetch_entry(hashes_[i + kAhead / 2]);
+      state_.prefetch_entry(hash_of_item(items[i + kAhead / 2].first, i + kAhead / 2, true));
     }
   }
 
@@ -298,8 +305,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   };
   template <class Opened = NothingOnOpen>
   Joined join_batch(const K& key, std::size_t i, bool ahead, Opened&& opened = {}) {
-    const std::size_t at =
-        entry_of(key, Table::kCheapHash || !ahead ? Table::hash_of(key) : hashes_[i]);
+    const std::size_t at = entry_of(key, hash_of_item(key, i, ahead));
     auto& entry = state_[at];
     Slot& slot = entry.value;
     if (slot.batch == batch_) {
@@ -323,7 +329,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     bool adjacent = true;
     for (std::size_t i = 0; i < n; ++i) {
       if (ahead) {
-        ask_ahead(i, n);
+        ask_ahead(items.data(), i, n);
       }
       const K& key = items[i].first;
       std::uint32_t g = 0;
