@@ -142,4 +142,7 @@ TEST_CASE(
   // 100 s - Duration::max() is just above the earliest instant: no overflow anywhere
   CHECK(st2.watermark(at(1s)) == at(101s) - weir::Duration::max());
   CHECK(st2.system_time_for(at(5s), at(1s)) == weir::Instant::max() - 95s);
+
+  CHECK_THROWS_WITH(weir::window::EventClock(ts, -1ms),
+                    "an event clock's wait_for_system_duration may not be negative");
 }

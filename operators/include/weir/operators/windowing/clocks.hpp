@@ -19,11 +19,13 @@
 //
 // EventClock(ts_getter, wait): timestamp = ts_getter(item); the watermark is the latest
 // timestamp minus `wait`, then advances with system time, and never goes back. An item is
-// late when its timestamp is below the watermark.
+// late when its timestamp is below the watermark. A negative wait is refused
+// (std::invalid_argument).
 // SystemClock: timestamp = watermark = the system time.
 
 #include <algorithm>
 #include <concepts>
+#include <stdexcept>
 #include <utility>
 #include <variant>
 
@@ -43,7 +45,11 @@ template <class GetTs>
 class EventClock {
  public:
   EventClock(GetTs ts_getter, Duration wait_for_system_duration)
-      : get_(std::move(ts_getter)), wait_(wait_for_system_duration) {}
+      : get_(std::move(ts_getter)), wait_(wait_for_system_duration) {
+    if (wait_ < Duration::zero()) {
+      throw std::invalid_argument("an event clock's wait_for_system_duration may not be negative");
+    }
+  }
 
   // A key's watermark is kept as its value wm_ at the latest system time seen, last_now_:
   // later, it is wm_ plus the system time elapsed since. (The latest timestamp minus wait,
@@ -65,6 +71,9 @@ class EventClock {
       const Instant ts = c_->get_(v);
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
       const Instant candidate = detail::saturating_sub(ts, c_->wait_);
+      if (ts < candidate) {
+        __builtin_unreachable();  // wait is never negative: an item that moves wm_ is on time
+      }
       if (wm_ < candidate) {
         wm_ = candidate;
       }

@@ -5,8 +5,8 @@
 // open-addressing index of power-of-two size maps a key's index hash (`KeyTable::hash_of`) to
 // its entry, so a look-up is a shift and a short linear probe, never a division (the index
 // has 16 slots at least, even empty, so a look-up never tests for its absence). An index slot
-// is 8 bytes (the hash's lower half as a tag, and the entry's index), so the index of a few
-// thousand keys stays in the first-level cache; the entry keeps the whole hash.
+// is 8 bytes (the hash's lower half, made odd, as a tag, and the entry's index), so the index
+// of a few thousand keys stays in the first-level cache; the entry keeps the whole hash.
 //
 // The index hash is local to the table (never routed, never persisted): for integer keys a
 // multiplication by 2^64 / golden ratio whose upper bits pick the slot (keys in an arithmetic
@@ -58,8 +58,8 @@ class KeyTable {
     const std::uint32_t tag = tag_of(h);
     for (std::size_t i = home(h);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      // (an empty slot's tag may match: its index tells it apart)
-      if (s.tag == tag && s.index != kEmpty) [[likely]] {
+      // (an empty slot's tag, 0, matches no key's)
+      if (s.tag == tag) [[likely]] {
         if (entries_[s.index].key == key) [[likely]] {
           return s.index;
         }
@@ -127,7 +127,8 @@ class KeyTable {
     std::uint32_t tag = 0;
     std::uint32_t index = kEmpty;
   };
-  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h); }
+  // Odd, so that no tag is an empty slot's.
+  static std::uint32_t tag_of(std::uint64_t h) { return static_cast<std::uint32_t>(h) | 1U; }
   // The slot a probe for h starts at: the hash's upper bits (a multiplicative hash mixes
   // upwards, so those are its best).
   [[nodiscard]] std::size_t home(std::uint64_t h) const { return h >> shift_; }
