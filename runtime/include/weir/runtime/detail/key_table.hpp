@@ -15,6 +15,7 @@
 // entry into the hole, so indices (not keys) change on erase: callers hold an index only
 // until the next insert or erase.
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +32,15 @@ class KeyTable {
  public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-  struct Entry {
+  // An entry larger than a cache line starts on one, so it spans as few lines as it can (one
+  // straddling a line more costs a look-up a miss more); smaller entries stay packed.
+  static constexpr std::size_t kCacheLine = 64;
+  static constexpr std::size_t entry_align() {
+    const std::size_t packed = sizeof(K) + sizeof(T) + sizeof(std::uint64_t);
+    return packed > kCacheLine ? kCacheLine
+                               : std::max({alignof(K), alignof(T), alignof(std::uint64_t)});
+  }
+  struct alignas(entry_align()) Entry {
     K key;
     T value;
     std::uint64_t hash;
