@@ -216,42 +216,39 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // order they first appear.
   void apply_values(std::vector<Item>& items, Instant now, Buffer& out) {
     const bool ahead = begin_batch(items);
-    const std::size_t n = items.size();
     // the bounds read once: a logic's stores might alias the vector
     Item* const first = items.data();
-    Item* const last = first + n;
+    Item* const last = first + items.size();
     Item* it = first;
     while (it != last) {
-      // a key's run of adjacent items: one look-up
-      if (ahead) {
-        ask_ahead(first, static_cast<std::size_t>(it - first), n);
-      }
-      const std::size_t at =
-          join_batch(it->first, static_cast<std::size_t>(it - first), ahead, [&](auto& entry) {
-            if constexpr (HasOnBatchBegin<Logic, E>) {
-              E emit(out, entry.key, now);
-              entry.value.logic.on_batch_begin(emit);
-            }
-          }).at;
-      auto& entry = state_[at];  // on_value adds and removes no key
-      while (true) {
-        E emit(out, entry.key, now);
-        entry.value.logic.on_value(std::move(it->second), emit);
-        ++it;
-        if (it == last || !(it->first == (it - 1)->first)) {
-          break;
-        }
-        if (ahead) {
-          ask_ahead(first, static_cast<std::size_t>(it - first), n);
+      const Item* const stop = stretch(it, last, ahead);
+      while (it != stop) {
+        // a key's run of adjacent items: one look-up
+        const std::size_t at = join_batch(*it, ahead, [&](auto& entry) {
+                                 if constexpr (HasOnBatchBegin<Logic, E>) {
+                                   E emit(out, entry.key, now);
+                                   entry.value.logic.on_batch_begin(emit);
+                                 }
+                               }).at;
+        auto& entry = state_[at];  // on_value adds and removes no key
+        while (true) {
+          E emit(out, entry.key, now);
+          entry.value.logic.on_value(std::move(it->second), emit);
+          ++it;
+          if (it == stop || !(it->first == (it - 1)->first)) {
+            break;
+          }
         }
       }
     }
   }
 
-  // In a table larger than the cache the look-ups ask ahead: the slot of the item kAhead
-  // on, the entry of the one half as far (by then its slot is in), so no item waits for
+  // In a table larger than the cache the look-ups ask ahead: a batch goes in stretches of
+  // kAhead / 2 items, and before each the index slots of the items kAhead on and the entries
+  // of those half as far (by then their slots are in) are asked for, so no item waits for
   // memory. (In a small table that costs more than it saves.) Whether to, and if so the
-  // items' hashes in hashes_ (but for integer keys, whose hash is computed again).
+  // items' hashes in hashes_ (but for integer keys, whose hash is computed again). A batch that
+  // does not ask is one stretch, so its per-item loop carries no test for asking.
   static constexpr std::size_t kAhead = 16;
   static constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
   bool look_ahead(const std::vector<Item>& items) {
@@ -259,6 +256,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       return false;
     }
     if constexpr (!Table::kCheapHash) {
+      hashed_ = items.data();
       hashes_.resize(items.size());
       for (std::size_t i = 0; i < items.size(); ++i) {
         hashes_[i] = Table::hash_of(items[i].first);
@@ -266,19 +264,33 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
     return true;
   }
-  // The index hash of item i, whose key is `key`: an integer key's is one multiplication, any
-  // other's was kept in hashes_ when the batch asks ahead.
-  [[nodiscard]] std::uint64_t hash_of_item(const K& key, std::size_t i, bool ahead) const {
-    return Table::kCheapHash || !ahead ? Table::hash_of(key) : hashes_[i];
+  // The index hash of a batch item's key: an integer key's is one multiplication, any other's
+  // was kept in hashes_ when the batch asks ahead.
+  [[nodiscard]] std::uint64_t hash_of_item(const Item& item, bool ahead) const {
+    if constexpr (Table::kCheapHash) {
+      return Table::hash_of(item.first);
+    } else {
+      return ahead ? hashes_[static_cast<std::size_t>(&item - hashed_)]
+                   : Table::hash_of(item.first);
+    }
   }
-  // Before looking up item i of the n in `items`.
-  void ask_ahead(const Item* items, std::size_t i, std::size_t n) const {
-    if (i + kAhead < n) {
-      state_.prefetch_slot(hash_of_item(items[i + kAhead].first, i + kAhead, true));
+  // The end of the stretch starting at `it`, of a batch ending at `last`: `last` when the
+  // batch does not ask ahead; else kAhead / 2 items on, once the entries of the next stretch's
+  // items and the index slots of the one after's are asked for.
+  const Item* stretch(const Item* it, const Item* last, bool ahead) const {
+    if (!ahead) {
+      return last;
     }
-    if (i + kAhead / 2 < n) {
-      state_.prefetch_entry(hash_of_item(items[i + kAhead / 2].first, i + kAhead / 2, true));
+    constexpr auto kStep = static_cast<std::ptrdiff_t>(kAhead / 2);
+    const std::ptrdiff_t left = last - it;
+    const std::ptrdiff_t n = std::min(kStep, left);
+    for (std::ptrdiff_t k = kStep; k < n + kStep && k < left; ++k) {
+      state_.prefetch_entry(hash_of_item(it[k], true));
     }
+    for (std::ptrdiff_t k = 2 * kStep; k < n + 2 * kStep && k < left; ++k) {
+      state_.prefetch_slot(hash_of_item(it[k], true));
+    }
+    return it + n;
   }
 
   // The entry of `key` (hash h), created with a fresh logic if there is none.
@@ -304,8 +316,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     void operator()(typename Table::Entry& /*entry*/) const {}
   };
   template <class Opened = NothingOnOpen>
-  Joined join_batch(const K& key, std::size_t i, bool ahead, Opened&& opened = {}) {
-    const std::size_t at = entry_of(key, hash_of_item(key, i, ahead));
+  Joined join_batch(const Item& item, bool ahead, Opened&& opened = {}) {
+    const std::size_t at = entry_of(item.first, hash_of_item(item, ahead));
     auto& entry = state_[at];
     Slot& slot = entry.value;
     if (slot.batch == batch_) {
@@ -327,23 +339,24 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const std::size_t n = items.size();
     group_of_.resize(n);
     bool adjacent = true;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (ahead) {
-        ask_ahead(items.data(), i, n);
-      }
-      const K& key = items[i].first;
-      std::uint32_t g = 0;
-      if (i > 0 && key == items[i - 1].first) {
-        g = group_of_[i - 1];
-      } else {
-        const Joined j = join_batch(key, i, ahead);
-        if (!j.first) {
-          adjacent = false;  // seen before, not just before
+    const Item* const first = items.data();
+    for (std::size_t i = 0; i < n;) {
+      const auto stop = static_cast<std::size_t>(stretch(first + i, first + n, ahead) - first);
+      for (; i < stop; ++i) {
+        const K& key = items[i].first;
+        std::uint32_t g = 0;
+        if (i > 0 && key == items[i - 1].first) {
+          g = group_of_[i - 1];
+        } else {
+          const Joined j = join_batch(items[i], ahead);
+          if (!j.first) {
+            adjacent = false;  // seen before, not just before
+          }
+          g = state_[j.at].value.group;
         }
-        g = state_[j.at].value.group;
+        group_of_[i] = g;
+        ++groups_[g].count;
       }
-      group_of_[i] = g;
-      ++groups_[g].count;
     }
     std::uint32_t start = 0;
     for (auto& gr : groups_) {
@@ -536,6 +549,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   std::vector<Group> groups_;
   std::vector<std::uint32_t> group_of_;  // each item's group
   std::vector<std::uint64_t> hashes_;    // each item's key hash
+  const Item* hashed_ = nullptr;         // the batch whose hashes hashes_ holds
   ScatterBuffer<Item> grouped_;
   std::vector<std::size_t> discards_;  // entries to erase after the batch
   ExchangeInput<Item> input_;
