@@ -74,7 +74,7 @@ class EventClock {
       if (ts < candidate) {
         __builtin_unreachable();  // wait is never negative: an item that moves wm_ is on time
       }
-      if (wm_ < candidate) {
+      if (wm_ < candidate) [[likely]] {  // (items mostly come in time order)
         wm_ = candidate;
       }
       return {ts, wm_};

@@ -320,7 +320,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     const std::size_t at = entry_of(item.first, hash_of_item(item, ahead));
     auto& entry = state_[at];
     Slot& slot = entry.value;
-    if (slot.batch == batch_) {
+    if (slot.batch == batch_) [[likely]] {  // (a key's first item in a batch is the rarer)
       return {at, false};
     }
     slot.batch = batch_;
