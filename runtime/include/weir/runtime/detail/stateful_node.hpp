@@ -216,6 +216,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // order they first appear.
   void apply_values(std::vector<Item>& items, Instant now, Buffer& out) {
     const bool ahead = begin_batch(items);
+    const std::uint64_t stamp = batch_;  // (a logic's stores might alias it too)
     // the bounds read once: a logic's stores might alias the vector
     Item* const first = items.data();
     Item* const last = first + items.size();
@@ -224,7 +225,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       const Item* const stop = stretch(it, last, ahead);
       while (it != stop) {
         // a key's run of adjacent items: one look-up
-        const std::size_t at = join_batch(*it, ahead, [&](auto& entry) {
+        const std::size_t at = join_batch(*it, ahead, stamp, [&](auto& entry) {
                                  if constexpr (HasOnBatchBegin<Logic, E>) {
                                    E emit(out, entry.key, now);
                                    entry.value.logic.on_batch_begin(emit);
@@ -316,14 +317,14 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     void operator()(typename Table::Entry& /*entry*/) const {}
   };
   template <class Opened = NothingOnOpen>
-  Joined join_batch(const Item& item, bool ahead, Opened&& opened = {}) {
+  Joined join_batch(const Item& item, bool ahead, std::uint64_t stamp, Opened&& opened = {}) {
     const std::size_t at = entry_of(item.first, hash_of_item(item, ahead));
     auto& entry = state_[at];
     Slot& slot = entry.value;
-    if (slot.batch == batch_) [[likely]] {  // (a key's first item in a batch is the rarer)
+    if (slot.batch == stamp) [[likely]] {  // (a key's first item in a batch is the rarer)
       return {at, false};
     }
-    slot.batch = batch_;
+    slot.batch = stamp;
     if constexpr (!kPerValue) {
       slot.group = static_cast<std::uint32_t>(groups_.size());  // (group() finds it there)
     }
@@ -348,7 +349,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         if (i > 0 && key == items[i - 1].first) {
           g = group_of_[i - 1];
         } else {
-          const Joined j = join_batch(items[i], ahead);
+          const Joined j = join_batch(items[i], ahead, batch_);
           if (!j.first) {
             adjacent = false;  // seen before, not just before
           }
