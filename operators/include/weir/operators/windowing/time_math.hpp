@@ -17,13 +17,23 @@ inline Duration saturating_diff(Instant a, Instant b) {
   return Duration(d);
 }
 
-/// t + d, clamped to [Instant::min(), Instant::max()].
-inline Instant saturating_add(Instant t, Duration d) {
+/// out = t + d; false (out unchanged) where that falls outside the Instant range.
+inline bool exact_add(Instant t, Duration d, Instant& out) {
   Duration::rep s = 0;
   if (__builtin_add_overflow(t.time_since_epoch().count(), d.count(), &s)) {
+    return false;
+  }
+  out = Instant(Duration(s));
+  return true;
+}
+
+/// t + d, clamped to [Instant::min(), Instant::max()].
+inline Instant saturating_add(Instant t, Duration d) {
+  Instant out{};
+  if (!exact_add(t, d, out)) {
     return d.count() > 0 ? Instant::max() : Instant::min();
   }
-  return Instant(Duration(s));
+  return out;
 }
 
 /// out = t - d; false (out unchanged) where that falls outside the Instant range.

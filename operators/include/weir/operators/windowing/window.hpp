@@ -259,12 +259,16 @@ class WindowLogic {
   // (nothing done) for any other item.
   bool opened_next(Instant ts, V& v, E& emit) {
     if constexpr (kAligned) {
-      // sole_span(newest + 1) is the newest's moved on by one offset: ts falls there exactly
-      // when ts - offset falls in the newest's (never when sole_ is empty, as with no open
-      // window or in timestamp order, so ls is then not read)
+      // sole_span(newest + 1) is the newest's moved on by one offset (never containing ts
+      // when sole_ is empty, as with no open window or in timestamp order, so ls is then not
+      // read)
       const Duration step = c_->windower.offset();
-      Instant back{};
-      if (!detail::exact_sub(ts, step, back) || !sole_.contains(back)) {
+      Span next{};
+      if (!detail::exact_add(sole_.from, step, next.from)) {
+        return false;
+      }
+      next.until = detail::saturating_add(sole_.until, step);
+      if (!next.contains(ts)) {
         return false;
       }
       auto& ls = s_.logics;
@@ -273,8 +277,7 @@ class WindowLogic {
         return false;
       }
       ls.emplace_back(id, c_->logic.open());
-      // (sole_.from + step <= ts: only the end can overflow)
-      sole_ = {sole_.from + step, detail::saturating_add(sole_.until, step)};
+      sole_ = next;
       Out out(emit, id);
       c_->logic.on_value(ls.back().second, std::move(v), out);
       return true;
