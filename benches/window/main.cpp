@@ -17,60 +17,17 @@
 #include <weir/weir.hpp>
 
 #include "bench_support.hpp"
+#include "window/events.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Event {
-  std::uint64_t ms;  // event time, milliseconds since the start of the stream
-  std::uint64_t value;
-  template <class Ar>
-  void serialize(Ar& ar, unsigned /*version*/) {
-    ar& ms& value;
-  }
-};
-using Item = std::pair<std::uint64_t, Event>;  // (key, event)
+using window_bench::Event;
+using window_bench::Generated;
+using window_bench::Item;
+using window_bench::make_event;
 using Result = std::pair<std::uint64_t, std::pair<weir::window::WindowId, std::uint64_t>>;
-constexpr std::uint64_t kKeysPerPartition = 500;
-constexpr std::size_t kBatch = 4096;
 const weir::Instant kStart = weir::Instant{} + std::chrono::hours(24 * 365 * 50);
-
-Item make_event(std::uint64_t partition, std::uint64_t i) {
-  return {(i % kKeysPerPartition) * 2 + partition, Event{i, i}};
-}
-
-class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
- public:
-  explicit Generated(std::uint64_t n) : n_(n) {}
-  std::vector<std::string> list_parts() const override { return {"p0", "p1"}; }
-  std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> build_part(
-      const std::string&, const std::string& part,
-      std::optional<std::uint64_t> resume) const override {
-    return std::make_unique<Part>(part == "p0" ? 0 : 1, n_, resume.value_or(0));
-  }
-
- private:
-  struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
-    Part(std::uint64_t p, std::uint64_t n, std::uint64_t i) : p(p), n(n), i(i) {}
-    weir::NextBatch<Item> next_batch() override {
-      if (i >= n) return weir::end_of_partition;
-      const std::uint64_t end = std::min(n, i + kBatch);
-      std::vector<Item> out;
-      out.reserve(end - i);
-      for (std::uint64_t j = i; j < end; ++j) {
-        out.push_back(make_event(p, j));  // (a local counter: the stores cannot change it)
-      }
-      i = end;
-      return out;
-    }
-    std::uint64_t snapshot() override { return i; }
-    std::uint64_t p;
-    std::uint64_t n;
-    std::uint64_t i;
-  };
-  std::uint64_t n_;
-};
 
 struct Tally {
   std::atomic<std::uint64_t> windows{0};
