@@ -308,9 +308,14 @@ class WindowLogic {
   // at any window (a caller closing several makes it once).
   template <class Meta>
   void close(WindowId id, S&& state, Meta&& meta, Out& out, E& emit) {
+    close(id, std::move(state), std::forward<Meta>(meta), out, emit, c_->emit_meta);
+  }
+  // The same, told whether the meta stream is read (a constant, in a loop closing several).
+  template <class Meta, class WithMeta>
+  void close(WindowId id, S&& state, Meta&& meta, Out& out, E& emit, WithMeta with_meta) {
     out.at(id);
     c_->logic.on_close(std::move(state), out);
-    if (c_->emit_meta) {
+    if (with_meta) {
       emit.emplace(std::in_place_index<kMeta>, id, meta());
     }
   }
@@ -334,10 +339,18 @@ class WindowLogic {
       auto* const end = first + ls.size();
       auto* open = first;
       Out out(emit, 0);
-      for (; open != end && !(wm < w.close_time(open->first)); ++open) {
-        const WindowId id = open->first;
-        close(
-            id, std::move(open->second), [&] { return w.metadata(id); }, out, emit);
+      // (one loop with metadata, one without: no test of the flag per window)
+      auto close_due = [&](auto with_meta) {
+        for (; open != end && !(wm < w.close_time(open->first)); ++open) {
+          const WindowId id = open->first;
+          close(
+              id, std::move(open->second), [&] { return w.metadata(id); }, out, emit, with_meta);
+        }
+      };
+      if (c_->emit_meta) {
+        close_due(std::true_type{});
+      } else {
+        close_due(std::false_type{});
       }
       const auto n = static_cast<std::size_t>(open - first);
       if (n > 0) {
