@@ -9,7 +9,9 @@ namespace {
 struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
   Part(std::uint64_t p, std::uint64_t n, std::uint64_t i) : p(p), n(n), i(i) {}
   weir::NextBatch<Item> next_batch() override {
-    if (i >= n) return weir::end_of_partition;
+    if (i >= n) {
+      return weir::end_of_partition;
+    }
     const std::uint64_t end = std::min(n, i + kBatch);
     std::vector<Item> out;
     out.reserve(end - i);

@@ -85,7 +85,9 @@ class KeyTable {
   /// Starts loading the entry a look-up of `h` most likely ends at (best once its slot is in).
   void prefetch_entry(std::uint64_t h) const {
     const Slot& s = slots_[home(h)];
-    if (s.index != kEmpty) prefetch(&entries_[s.index]);
+    if (s.index != kEmpty) {
+      prefetch(&entries_[s.index]);
+    }
   }
 
   /// Adds an entry for a key that is not present (h = hash_of(key)); returns its index.
