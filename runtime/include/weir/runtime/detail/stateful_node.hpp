@@ -307,8 +307,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     groups_.clear();
     return look_ahead(items);
   }
-  // Finds (or creates) the entry of item i's key and stamps it into the batch: the key's first
-  // item in the batch opens its group (groups_, slot.group) and is handed to opened(entry).
+  // Finds (or creates) the entry of `item`'s key and stamps it into the batch (`stamp`, the
+  // batch's, read once by the caller): the key's first item in the batch opens its group
+  // (groups_, slot.group) and is handed to opened(entry).
   struct Joined {
     std::size_t at;  // the key's entry
     bool first;      // this item opened the key's group
