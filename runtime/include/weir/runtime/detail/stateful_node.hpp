@@ -285,10 +285,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     constexpr auto kStep = static_cast<std::ptrdiff_t>(kAhead / 2);
     const std::ptrdiff_t left = last - it;
     const std::ptrdiff_t n = std::min(kStep, left);
-    for (std::ptrdiff_t k = kStep; k < n + kStep && k < left; ++k) {
+    for (std::ptrdiff_t k = kStep; k < std::min(n + kStep, left); ++k) {
       state_.prefetch_entry(hash_of_item(it[k], true));
     }
-    for (std::ptrdiff_t k = 2 * kStep; k < n + 2 * kStep && k < left; ++k) {
+    for (std::ptrdiff_t k = 2 * kStep; k < std::min(n + 2 * kStep, left); ++k) {
       state_.prefetch_slot(hash_of_item(it[k], true));
     }
     return it + n;
