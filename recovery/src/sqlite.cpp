@@ -24,11 +24,22 @@ void Db::exec(const char* sql) {
   }
 }
 
-void Db::keep_wal_on_close() {
-  const int rc = sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  if (rc != SQLITE_OK) {
-    fail(rc, "configuring it");
+std::int64_t Db::query_int(const char* sql) {
+  Stmt q(*this, sql);
+  if (!q.step()) {
+    fail(SQLITE_ERROR, fmt::format("reading '{}'", sql));
   }
+  return q.int64(0);
+}
+
+void Db::watch_log() {
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3* /*db*/, const char* /*schema*/, int pages) {
+        static_cast<Db*>(self)->log_pages_ = pages;
+        return SQLITE_OK;
+      },
+      this);
 }
 
 void Db::checkpoint() {
@@ -39,9 +50,40 @@ void Db::checkpoint() {
   }
 }
 
+bool Db::fold_log() {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode = DELETE", -1, &s, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(rc, "preparing to fold its write-ahead log into it");
+  }
+  rc = sqlite3_step(s);
+  // SQLite answers with the journal mode in force: the old one if it could not switch
+  const bool folded =
+      rc == SQLITE_ROW && std::string_view(reinterpret_cast<const char*>(  // NOLINT: SQLite's text
+                              sqlite3_column_text(s, 0))) == "delete";
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && (rc & 0xFF) != SQLITE_BUSY && (rc & 0xFF) != SQLITE_LOCKED) {
+    fail(rc, "folding its write-ahead log into it");
+  }
+  return folded;
+}
+
 void Db::fail(int rc, std::string_view doing) const {
   const char* m = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   throw RecoveryError(fmt::format("recovery partition '{}': {} while {}", path_, m, doing));
+}
+
+void copy_database(Db& from, Db& to) {
+  sqlite3_backup* b = sqlite3_backup_init(to.handle(), "main", from.handle(), "main");
+  if (b == nullptr) {
+    to.fail(sqlite3_errcode(to.handle()),
+            fmt::format("starting to copy '{}' into it", from.path()));
+  }
+  const int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) {
+    to.fail(rc, fmt::format("copying '{}' into it", from.path()));
+  }
 }
 
 Stmt::Stmt(Db& db, const char* sql) : db_(&db) {

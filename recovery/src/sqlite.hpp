@@ -54,12 +54,20 @@ class Db {
   ~Db() { sqlite3_close_v2(db_); }
 
   void exec(const char* sql);
-  /// Closing leaves the write-ahead log as it is instead of copying it into the database
-  /// file first (the log is part of the database: the next open reads it).
-  void keep_wal_on_close();
+  /// Runs `sql`, which returns one integer (a pragma's value).
+  std::int64_t query_int(const char* sql);
+  /// From now on counts the pages the write-ahead log holds after each commit (log_pages);
+  /// SQLite's own automatic checkpoints stop: the owner folds the log with checkpoint().
+  void watch_log();
+  /// Pages in the write-ahead log after the last commit (once watch_log was called).
+  [[nodiscard]] int log_pages() const { return log_pages_; }
   /// Copies what the write-ahead log holds into the database file, as far as no reader
   /// needs it, so the log starts over at the next write (a passive checkpoint).
   void checkpoint();
+  /// Folds the write-ahead log into the database file and leaves WAL mode, which removes the
+  /// log: the file is then self-contained, and its header says it has no log. False if
+  /// another connection holds the database open (the log then stays, as valid as before).
+  bool fold_log();
   [[nodiscard]] sqlite3* handle() const { return db_; }
   [[nodiscard]] const std::string& path() const { return path_; }
   /// Throws RecoveryError for result code `rc` with SQLite's message.
@@ -68,7 +76,12 @@ class Db {
  private:
   std::string path_;
   sqlite3* db_ = nullptr;
+  int log_pages_ = 0;
 };
+
+/// Copies every page of `from` (in the read transaction it has open, or a new one) into `to`,
+/// replacing what `to` held: SQLite's online backup, in one step.
+void copy_database(Db& from, Db& to);
 
 /// BEGIN IMMEDIATE now; COMMIT on commit(), ROLLBACK if destroyed before.
 class Transaction {

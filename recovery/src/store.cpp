@@ -4,23 +4,25 @@
 
 #include <algorithm>
 #include <atomic>
-#include <boost/archive/basic_archive.hpp>
 #include <condition_variable>
 #include <deque>
 #include <limits>
 #include <map>
 #include <mutex>
-#include <random>
 #include <set>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
+#include "partition_files.hpp"
+#include "schema.hpp"
 #include "sqlite.hpp"
 
 namespace weir::recovery {
 
 namespace fs = std::filesystem;
+using files::part_index_of;
+using files::part_name;
 
 namespace {
 
@@ -30,121 +32,12 @@ namespace {
 // A round with at least this many state changes writes its partitions on parallel threads.
 constexpr std::size_t kLaneThreshold = 65536;
 
-// A partition copies its write-ahead log into its database file once this much was written.
-constexpr std::size_t kCheckpointBytes = 4U << 20U;
-
 // Stored for a worker that ended while others still run: it holds no commit back.
 constexpr std::int64_t kEndedFrontier = std::numeric_limits<std::int64_t>::max();
-
-const char* const kSchema = R"sql(
-PRAGMA page_size = 65536;
-PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS parts (
-  part_index INTEGER PRIMARY KEY CHECK (part_index >= 0),
-  part_count INTEGER NOT NULL CHECK (part_count > 0),
-  store_id TEXT NOT NULL,
-  format TEXT NOT NULL,
-  created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  CHECK (part_index < part_count)
-) STRICT;
-CREATE TABLE IF NOT EXISTS exs (
-  ex_num INTEGER PRIMARY KEY,
-  worker_count INTEGER NOT NULL CHECK (worker_count > 0),
-  resume_epoch INTEGER NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS fronts (
-  ex_num INTEGER NOT NULL,
-  worker_index INTEGER NOT NULL,
-  worker_frontier INTEGER NOT NULL,
-  PRIMARY KEY (ex_num, worker_index)
-) STRICT;
-CREATE TABLE IF NOT EXISTS commits (
-  part_index INTEGER PRIMARY KEY,
-  commit_epoch INTEGER NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS snaps (
-  step_id TEXT NOT NULL,
-  bucket INTEGER NOT NULL,
-  snap_epoch INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  segment BLOB NOT NULL,
-  PRIMARY KEY (step_id, bucket, snap_epoch, seq)
-) STRICT, WITHOUT ROWID;
-)sql";
-
-/// What this build writes; a store written by another format is refused.
-std::string format_id() {
-  return fmt::format("weir-snapshot-5 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
-                     kSnapshotBuckets,
-                     static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
-                     std::endian::native == std::endian::little ? "little" : "big", sizeof(long),
-                     sizeof(std::size_t));
-}
-
-std::string part_name(std::size_t i) { return fmt::format("part-{}.sqlite3", i); }
-
-/// The partition index in a file name `part-<i>.sqlite3`, if it is one.
-std::optional<std::size_t> part_index_of(const std::string& name) {
-  constexpr std::string_view prefix = "part-";
-  constexpr std::string_view suffix = ".sqlite3";
-  if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
-      !name.ends_with(suffix)) {
-    return std::nullopt;
-  }
-  const std::string digits =
-      name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-  if (digits.empty() || digits.size() > 9 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return static_cast<std::size_t>(std::stoul(digits));
-}
-
-std::string new_store_id() {
-  std::random_device rd;
-  return fmt::format("{:08x}{:08x}{:08x}{:08x}", rd(), rd(), rd(), rd());
-}
-
-void check_dir(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw RecoveryError(
-        fmt::format("recovery directory '{}' does not exist; create it, then run `weir-recovery "
-                    "init {} N`",
-                    dir.string(), dir.string()));
-  }
-}
 
 std::int64_t to_db(Epoch e) { return static_cast<std::int64_t>(e); }
 
 }  // namespace
-
-void init_store(const fs::path& dir, std::size_t count) {
-  check_dir(dir);
-  if (count == 0) {
-    throw RecoveryError("a recovery store needs at least one partition");
-  }
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (part_index_of(entry.path().filename().string())) {
-      throw RecoveryError(fmt::format("recovery directory '{}' already holds partitions ({})",
-                                      dir.string(), entry.path().filename().string()));
-    }
-  }
-  const std::string id = new_store_id();
-  const std::string format = format_id();
-  for (std::size_t i = 0; i < count; ++i) {
-    sqlite::Db db((dir / part_name(i)).string(), true);
-    db.exec(kSchema);
-    sqlite::Stmt ins(db,
-                     "INSERT INTO parts (part_index, part_count, store_id, format) "
-                     "VALUES (?1, ?2, ?3, ?4)");
-    ins.bind(1, static_cast<std::int64_t>(i))
-        .bind(2, static_cast<std::int64_t>(count))
-        .bind_text(3, id)
-        .bind_text(4, format)
-        .run();
-  }
-}
 
 struct RecoveryStore::Impl {
   using BucketKey = std::pair<std::string, std::uint32_t>;  // (step id, bucket)
@@ -155,6 +48,7 @@ struct RecoveryStore::Impl {
     sqlite::Stmt upsert_commit;
     sqlite::Stmt read_through;
     sqlite::Stmt delete_through;
+    std::size_t page_size = 0;
     // the epochs of the rows each bucket holds, ascending
     std::map<BucketKey, std::vector<Epoch>> rows;
   };
@@ -199,11 +93,13 @@ struct RecoveryStore::Impl {
   std::size_t lanes = 1;
   std::vector<std::uint8_t> lane_of_bucket;  // the lane writing each bucket's partition
   std::vector<std::vector<Row>> routed;      // per partition, this round's rows
-  std::vector<std::size_t> wal_bytes;        // per partition, written since its last checkpoint
+  bool began = false;                        // begin() ran: the partitions are in WAL mode
+  bool folded = false;                       // finish() folded the logs
 
   void run_writer();
   void write_round(std::vector<Message>& round);
   void write_lane(std::size_t lane, const std::vector<Message>& round, bool moved);
+  void fold_full_logs();
   void collect_garbage(Epoch through);
   void compact(Part& p, const BucketKey& b, Epoch through);
 };
@@ -217,27 +113,30 @@ RecoveryStore::~RecoveryStore() {
   }
 }
 
-std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options options) {
-  check_dir(dir);
-  auto impl = std::make_unique<Impl>();
-  impl->dir = dir;
-  impl->options = options;
+namespace {
 
-  struct Found {
-    std::string file;
-    std::unique_ptr<sqlite::Db> db;
-    std::size_t index;
-    std::size_t count;
-    std::string store_id;
-    std::string format;
-  };
+/// A partition file found in the directory, opened, with what its parts table says.
+struct Found {
+  std::string file;
+  std::unique_ptr<sqlite::Db> db;
+  std::size_t index;
+  std::size_t count;
+  std::string store_id;
+  std::string format;
+};
+
+/// Opens every partition file of `dir`, in index order, each checked on its own.
+std::vector<Found> open_partitions(const fs::path& dir) {
   std::vector<Found> found;
+  std::size_t unfinished = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
     const auto index = part_index_of(file);
     if (!index) {
+      unfinished += files::is_unfinished_part(file) ? 1 : 0;
       continue;
     }
+    files::check_log(dir, file);
     auto db = std::make_unique<sqlite::Db>(entry.path().string(), false);
     Found f{file, std::move(db), 0, 0, {}, {}};
     try {
@@ -250,42 +149,48 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
       f.store_id = q.bytes(2);
       f.format = q.bytes(3);
     } catch (const RecoveryError& e) {
-      throw RecoveryError(
+      throw CorruptStore(
           fmt::format("'{}' in recovery directory '{}' is not a recovery "
                       "partition: {}",
                       file, dir.string(), e.what()));
     }
     if (f.index != *index) {
-      throw RecoveryError(fmt::format("'{}' in recovery directory '{}' says it is partition {}",
-                                      file, dir.string(), f.index));
+      throw CorruptStore(fmt::format("'{}' in recovery directory '{}' says it is partition {}",
+                                     file, dir.string(), f.index));
     }
     found.push_back(std::move(f));
   }
+  const std::string redo = unfinished > 0
+                               ? fmt::format(
+                                     " (an interrupted init left {} unfinished partition(s): run "
+                                     "`weir-recovery init {} N` again)",
+                                     unfinished, dir.string())
+                               : "";
   if (found.empty()) {
-    throw RecoveryError(fmt::format(
-        "recovery directory '{}' holds no partitions; create them with `weir-recovery init {} N`",
-        dir.string(), dir.string()));
+    throw NoPartitions(fmt::format(
+        "recovery directory '{}' holds no partitions; create them with `weir-recovery init {} N`{}",
+        dir.string(), dir.string(), redo));
   }
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.index < b.index; });
   const Found& first = found.front();
   for (const Found& f : found) {
     if (f.count != first.count) {
-      throw RecoveryError(fmt::format(
+      throw InconsistentPartitions(fmt::format(
           "partitions of recovery directory '{}' disagree on their count: '{}' says {}, '{}' "
           "says {}",
           dir.string(), first.file, first.count, f.file, f.count));
     }
     if (f.store_id != first.store_id) {
-      throw RecoveryError(
+      throw InconsistentPartitions(
           fmt::format("partitions of recovery directory '{}' come from different inits: '{}' and "
                       "'{}'",
                       dir.string(), first.file, f.file));
     }
-    if (f.format != format_id()) {
-      throw RecoveryError(fmt::format(
+    if (f.format != schema::format_id()) {
+      throw ForeignStore(fmt::format(
           "'{}' in recovery directory '{}' holds snapshots in format '{}'; this build reads '{}'",
-          f.file, dir.string(), f.format, format_id()));
+          f.file, dir.string(), f.format, schema::format_id()));
     }
   }
   std::vector<std::string> missing;
@@ -297,10 +202,75 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
     }
   }
   if (!missing.empty()) {
-    throw RecoveryError(
-        fmt::format("recovery directory '{}' is missing {} of its {} partitions: {}", dir.string(),
-                    missing.size(), first.count, fmt::join(missing, ", ")));
+    throw MissingPartitions(
+        fmt::format("recovery directory '{}' is missing {} of its {} "
+                    "partitions: {}{}",
+                    dir.string(), missing.size(), first.count, fmt::join(missing, ", "), redo));
   }
+  return found;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    out.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+/// Refuses to resume `want` from a store whose latest execution ran `had`.
+void check_identity(const fs::path& dir, const DataflowIdentity& had,
+                    const DataflowIdentity& want) {
+  if (had == want) {
+    return;
+  }
+  std::vector<std::string> only_store;
+  std::vector<std::string> only_this;
+  std::set_difference(had.stateful_steps.begin(), had.stateful_steps.end(),
+                      want.stateful_steps.begin(), want.stateful_steps.end(),
+                      std::back_inserter(only_store));
+  std::set_difference(want.stateful_steps.begin(), want.stateful_steps.end(),
+                      had.stateful_steps.begin(), had.stateful_steps.end(),
+                      std::back_inserter(only_this));
+  std::string steps;
+  if (!only_store.empty()) {
+    steps += fmt::format("; stateful steps only in the store: {}", fmt::join(only_store, ", "));
+  }
+  if (!only_this.empty()) {
+    steps += fmt::format("; only in this dataflow: {}", fmt::join(only_this, ", "));
+  }
+  throw ForeignStore(fmt::format(
+      "recovery directory '{}' holds the state of dataflow '{}' (fingerprint {}), not of "
+      "dataflow '{}' (fingerprint {}){}; use another directory, or adopt the store on "
+      "purpose (--adopt-store) to resume from its state as it is",
+      dir.string(), had.flow_id, had.fingerprint(), want.flow_id, want.fingerprint(), steps));
+}
+
+}  // namespace
+
+std::string DataflowIdentity::fingerprint() const {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the id and the lines
+  auto mix = [&](std::string_view bytes) {
+    for (const char c : bytes) {
+      h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    }
+    h = (h ^ 0xFFU) * 0x100000001b3ULL;  // a separator no text byte of UTF-8 takes
+  };
+  mix(flow_id);
+  for (const auto& line : stateful_steps) {
+    mix(line);
+  }
+  return fmt::format("{:016x}", h);
+}
+
+std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options options) {
+  files::check_dir(dir);
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  std::vector<Found> found = open_partitions(dir);
 
   // Executions and frontiers, from every partition.
   std::map<std::uint64_t, ExecutionInfo> exs;
@@ -308,11 +278,15 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   std::map<std::pair<std::uint64_t, std::size_t>, std::pair<Epoch, std::size_t>> fronts;
   std::vector<std::pair<std::string, Epoch>> commits;
   for (Found& f : found) {
-    sqlite::Stmt qe(*f.db, "SELECT ex_num, worker_count, resume_epoch FROM exs");
+    sqlite::Stmt qe(*f.db,
+                    "SELECT ex_num, worker_count, resume_epoch, flow_id, stateful_steps FROM exs");
     while (qe.step()) {
       const auto n = static_cast<std::uint64_t>(qe.int64(0));
-      exs[n] = ExecutionInfo{
-          n, static_cast<std::size_t>(qe.int64(1)), static_cast<Epoch>(qe.int64(2)), {}};
+      exs[n] = ExecutionInfo{n,
+                             static_cast<std::size_t>(qe.int64(1)),
+                             static_cast<Epoch>(qe.int64(2)),
+                             {},
+                             {qe.bytes(3), split_lines(qe.bytes(4))}};
     }
     sqlite::Stmt qf(*f.db, "SELECT ex_num, worker_index, worker_frontier FROM fronts");
     while (qf.step()) {
@@ -346,10 +320,14 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
     }
     impl->resume = resume;
     impl->next_execution = last.number + 1;
+    // an execution that recorded no dataflow (a tool's or a test's) is anyone's
+    if (options.dataflow && !options.adopt && !last.dataflow.flow_id.empty()) {
+      check_identity(dir, last.dataflow, *options.dataflow);
+    }
   }
   for (const auto& [file, epoch] : commits) {
     if (epoch >= impl->resume) {
-      throw RecoveryError(fmt::format(
+      throw InconsistentPartitions(fmt::format(
           "'{}' in recovery directory '{}' has committed epoch {}, but the workers' frontiers "
           "resume at epoch {}: the partitions come from different points in time",
           file, dir.string(), epoch, impl->resume));
@@ -359,28 +337,21 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   for (Found& f : found) {
     Impl::Part p;
     p.db = std::move(f.db);
-    p.db->exec(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = "
-        "16384; PRAGMA cache_size = -32768;");
-    p.db->keep_wal_on_close();
-    p.insert = sqlite::Stmt(*p.db,
-                            "INSERT INTO snaps (step_id, bucket, snap_epoch, seq, segment) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5)");
-    p.upsert_front =
-        sqlite::Stmt(*p.db,
-                     "INSERT OR REPLACE INTO fronts (ex_num, worker_index, worker_frontier) "
-                     "VALUES (?1, ?2, ?3)");
-    p.upsert_commit = sqlite::Stmt(
-        *p.db, "INSERT OR REPLACE INTO commits (part_index, commit_epoch) VALUES (?1, ?2)");
-    p.read_through = sqlite::Stmt(*p.db,
-                                  "SELECT snap_epoch, segment FROM snaps WHERE step_id = ?1 AND "
-                                  "bucket = ?2 AND snap_epoch <= ?3 ORDER BY snap_epoch, seq");
-    p.delete_through = sqlite::Stmt(
-        *p.db, "DELETE FROM snaps WHERE step_id = ?1 AND bucket = ?2 AND snap_epoch <= ?3");
     impl->parts.push_back(std::move(p));
   }
+  impl->options = std::move(options);
   impl->committed.store(impl->resume);
   return std::shared_ptr<RecoveryStore>(new RecoveryStore(std::move(impl)));
+}
+
+std::uintmax_t RecoveryStore::partition_bound(std::size_t log_cap, std::uintmax_t live,
+                                              std::uintmax_t largest_round,
+                                              std::size_t compact_after) {
+  // the tables' fixed pages; the live state in rows not yet compacted, each key at most
+  // compact_after + 1 times, in B-tree pages at least half full; the log, which may pass its
+  // cap by one round before it is folded
+  constexpr std::uintmax_t kTables = std::uintmax_t{1} << 20U;
+  return kTables + 2 * (compact_after + 1) * live + log_cap + largest_round;
 }
 
 std::size_t RecoveryStore::partition_count() const { return impl_->parts.size(); }
@@ -426,8 +397,8 @@ ResumeState RecoveryStore::load() const {
           }
         }
       } catch (const std::exception& e) {
-        throw RecoveryError(fmt::format("recovery partition '{}': step '{}', bucket {}: {}",
-                                        p.db->path(), step, bucket, e.what()));
+        throw CorruptStore(fmt::format("recovery partition '{}': step '{}', bucket {}: {}",
+                                       p.db->path(), step, bucket, e.what()));
       }
       segs.clear();
     };
@@ -448,15 +419,44 @@ ResumeState RecoveryStore::load() const {
 
 void RecoveryStore::begin(std::size_t workers) {
   Impl& m = *impl_;
+  const DataflowIdentity identity = m.options.dataflow.value_or(DataflowIdentity{});
+  std::string steps;
+  for (const auto& line : identity.stateful_steps) {
+    steps.append(line).push_back('\n');
+  }
   for (auto& p : m.parts) {
+    // the log is folded by the writer (watch_log), not by SQLite's automatic checkpoints
+    p.db->exec(fmt::format("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA "
+                           "journal_size_limit = {}; PRAGMA cache_size = -32768;",
+                           m.options.log_cap)
+                   .c_str());
+    p.db->watch_log();
+    p.page_size = static_cast<std::size_t>(p.db->query_int("PRAGMA page_size"));
+    p.insert = sqlite::Stmt(*p.db,
+                            "INSERT INTO snaps (step_id, bucket, snap_epoch, seq, segment) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5)");
+    p.upsert_front =
+        sqlite::Stmt(*p.db,
+                     "INSERT OR REPLACE INTO fronts (ex_num, worker_index, worker_frontier) "
+                     "VALUES (?1, ?2, ?3)");
+    p.upsert_commit = sqlite::Stmt(
+        *p.db, "INSERT OR REPLACE INTO commits (part_index, commit_epoch) VALUES (?1, ?2)");
+    p.read_through = sqlite::Stmt(*p.db,
+                                  "SELECT snap_epoch, segment FROM snaps WHERE step_id = ?1 AND "
+                                  "bucket = ?2 AND snap_epoch <= ?3 ORDER BY snap_epoch, seq");
+    p.delete_through = sqlite::Stmt(
+        *p.db, "DELETE FROM snaps WHERE step_id = ?1 AND bucket = ?2 AND snap_epoch <= ?3");
     sqlite::Transaction t(*p.db);
     sqlite::Stmt forget(*p.db, "DELETE FROM snaps WHERE snap_epoch >= ?1");
     forget.bind(1, to_db(m.resume)).run();
     sqlite::Stmt ex(*p.db,
-                    "INSERT INTO exs (ex_num, worker_count, resume_epoch) VALUES (?1, ?2, ?3)");
+                    "INSERT INTO exs (ex_num, worker_count, resume_epoch, flow_id, stateful_steps) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5)");
     ex.bind(1, static_cast<std::int64_t>(m.next_execution))
         .bind(2, static_cast<std::int64_t>(workers))
         .bind(3, to_db(m.resume))
+        .bind_text(4, identity.flow_id)
+        .bind_text(5, steps)
         .run();
     t.commit();
     sqlite::Stmt rows(*p.db,
@@ -466,10 +466,11 @@ void RecoveryStore::begin(std::size_t workers) {
           static_cast<Epoch>(rows.int64(2)));
     }
   }
+  m.began = true;
+  m.folded = false;
   m.frontiers.assign(workers, m.resume);
   m.ended_at.assign(workers, 0);
   m.routed.resize(m.parts.size());
-  m.wal_bytes.assign(m.parts.size(), 0);
   m.lanes = std::min<std::size_t>(
       m.parts.size(), std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 2));
   m.lane_of_bucket.resize(kSnapshotBuckets);
@@ -490,6 +491,24 @@ void RecoveryStore::finish() {
     m.thread.join();
   }
   std::lock_guard lock(m.mutex);
+  if (m.began && !m.folded) {
+    m.folded = true;
+    // each partition becomes one self-contained file again; a partition another process
+    // holds open (a backup, `weir-recovery info`) keeps its log, which stays valid
+    for (auto& p : m.parts) {
+      p.insert = {};
+      p.upsert_front = {};
+      p.upsert_commit = {};
+      p.read_through = {};
+      p.delete_through = {};
+      try {
+        p.db->fold_log();
+      } catch (const RecoveryError&) {  // NOLINT(bugprone-empty-catch)
+        // the log could not be copied (an I/O error): it stays, as valid as before, and the
+        // next run reads it
+      }
+    }
+  }
   if (!m.failure.empty()) {
     throw RecoveryError(m.failure);
   }
@@ -550,6 +569,7 @@ void RecoveryStore::Impl::run_writer() {
     }
     try {
       write_round(round);
+      fold_full_logs();
     } catch (const std::exception& e) {
       std::function<void()> w;
       {
@@ -594,7 +614,6 @@ void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message
           .bind(4, r.seq)
           .bind_blob(5, r.segment)
           .run();
-      wal_bytes[i] += r.segment.size();
     }
     if (moved) {
       for (std::size_t w = 0; w < frontiers.size(); ++w) {
@@ -677,7 +696,7 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   }
 
   // 3. the epochs below every frontier are committed: the workers hear of it at once, then
-  // superseded snapshots are collected and the logs checkpointed (while the workers go on)
+  // superseded snapshots are collected (while the workers go on)
   const Epoch low = *std::min_element(frontiers.begin(), frontiers.end());
   if (low <= committed.load(std::memory_order_relaxed)) {
     return;
@@ -705,12 +724,15 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
   if (through > collected) {
     collect_garbage(through);
   }
-  // the log is copied into the database file here, off the workers' path, rather than by
-  // whichever commit crosses SQLite's automatic threshold (or at close)
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (wal_bytes[i] >= kCheckpointBytes) {
-      parts[i].db->checkpoint();
-      wal_bytes[i] = 0;
+}
+
+// Each log holding log_cap bytes or more is copied into its database file here, off the
+// workers' path (SQLite's automatic checkpoints are off): once copied, the log starts over at
+// the next commit and is cut back to log_cap (journal_size_limit).
+void RecoveryStore::Impl::fold_full_logs() {
+  for (auto& p : parts) {
+    if (static_cast<std::size_t>(p.db->log_pages()) * p.page_size >= options.log_cap) {
+      p.db->checkpoint();
     }
   }
 }

@@ -1,8 +1,12 @@
 // weir-recovery: makes and inspects recovery stores.
 //
 //   weir-recovery init DIR N   creates partitions part-0..N-1.sqlite3 in DIR (which must exist)
-//   weir-recovery info DIR     prints the partitions, every execution's worker frontiers and
-//                              the epoch the next run resumes at
+//   weir-recovery info DIR     prints the partitions, every execution's dataflow and worker
+//                              frontiers, and the epoch the next run resumes at
+//   weir-recovery backup DIR DEST
+//                              copies every partition of DIR into DEST (an existing directory
+//                              without partitions) at one consistent point, while runs may go
+//                              on; restoring is copying DEST's files into an empty directory
 //
 // Exit codes: 0 done, 1 the store refused (message on stderr), 2 a bad command line.
 
@@ -18,7 +22,10 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: weir-recovery init DIR N   create N partitions in the existing directory DIR\n"
-    "       weir-recovery info DIR     show what the store in DIR holds\n";
+    "       weir-recovery info DIR     show what the store in DIR holds\n"
+    "       weir-recovery backup DIR DEST\n"
+    "                                  copy the store in DIR into the existing directory DEST\n"
+    "                                  at one consistent point (runs may go on)\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "weir-recovery: %s\n%s", message.c_str(), kUsage);
@@ -29,8 +36,10 @@ int info(const std::string& dir) {
   auto store = weir::recovery::RecoveryStore::open(dir);
   fmt::print("partitions: {}\n", store->partition_count());
   for (const auto& ex : store->executions()) {
-    fmt::print("execution {}: {} worker(s), resumed at epoch {}, frontiers:", ex.number, ex.workers,
-               ex.resume_epoch);
+    fmt::print(
+        "execution {}: dataflow '{}' (fingerprint {}), {} worker(s), resumed at epoch {}, "
+        "frontiers:",
+        ex.number, ex.dataflow.flow_id, ex.dataflow.fingerprint(), ex.workers, ex.resume_epoch);
     for (const auto& f : ex.frontiers) {
       if (f) {
         fmt::print(" {}", *f);
@@ -75,6 +84,15 @@ int main(int argc, char** argv) {
         return usage_error("info takes a directory");
       }
       return info(argv[2]);
+    }
+    if (cmd == "backup") {
+      if (argc != 4) {
+        return usage_error("backup takes the store's directory and a destination directory");
+      }
+      const weir::recovery::Epoch epoch = weir::recovery::backup_store(argv[2], argv[3]);
+      fmt::print("copied the store in {} into {}: it resumes at epoch {}\n", argv[2], argv[3],
+                 epoch);
+      return 0;
     }
     return usage_error(cmd.empty() ? "a command is needed"
                                    : fmt::format("unknown command '{}'", cmd));

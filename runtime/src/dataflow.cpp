@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/core/demangle.hpp>
 #include <cctype>
 
 namespace weir {
+
+std::string detail::state_description(std::string_view kind, const std::type_info& type) {
+  return fmt::format("{} {}", kind, boost::core::demangle(type.name()));
+}
 
 namespace {
 void check_id(std::string_view what, std::string_view id) {

@@ -1,5 +1,7 @@
 #include "weir/runtime/run.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -130,14 +132,27 @@ void worker_main(detail::RunShared& shared, const Dataflow& flow, std::size_t in
   }
 }
 
+/// The flow id and stateful steps the recovery store records for this dataflow.
+recovery::DataflowIdentity identity_of(const Dataflow& flow) {
+  recovery::DataflowIdentity id{flow.id(), {}};
+  for (const auto& step : flow.steps()) {
+    if (!step.state.empty()) {
+      id.stateful_steps.push_back(step.fq_id + " " + step.state);
+    }
+  }
+  std::sort(id.stateful_steps.begin(), id.stateful_steps.end());
+  return id;
+}
+
 }  // namespace
 
 void interrupt() noexcept { g_interrupted.store(true, std::memory_order_relaxed); }
 
 RunOutcome run(const Dataflow& flow, const RunConfig& config) {
   flow.validate();
-  if (config.workers == 0) {
-    throw std::invalid_argument("the worker count must be at least 1");
+  if (config.workers == 0 || config.workers > kMaxWorkers) {
+    throw std::invalid_argument(
+        fmt::format("the worker count must be from 1 to {}, not {}", kMaxWorkers, config.workers));
   }
   if (config.epoch_interval < Duration::zero()) {
     throw std::invalid_argument("the epoch interval must not be negative");
@@ -149,7 +164,9 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
   recovery::ResumeState resume;
   if (!config.recovery_directory.empty()) {
     store = recovery::RecoveryStore::open(config.recovery_directory,
-                                          {.backup_interval = config.backup_interval});
+                                          {.backup_interval = config.backup_interval,
+                                           .dataflow = identity_of(flow),
+                                           .adopt = config.adopt_store});
     resume = store->load();
     writer = store;
   }

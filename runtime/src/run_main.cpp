@@ -10,24 +10,31 @@
 #include <string_view>
 
 #include "weir/runtime/errors.hpp"
+#include "weir/runtime/run.hpp"
 
 namespace weir {
 
 namespace {
 
-std::size_t parse_count(std::string_view flag, std::string_view value) {
+/// A whole number from 1 to `most`.
+std::size_t parse_count(std::string_view flag, std::string_view value, std::size_t most) {
   std::size_t n = 0;
   bool ok = !value.empty();
+  bool big = false;
   for (char c : value) {
-    if (c < '0' || c > '9' || n > 100000) {
+    if (c < '0' || c > '9') {
       ok = false;
       break;
     }
-    n = n * 10 + static_cast<std::size_t>(c - '0');
+    n = big ? n : n * 10 + static_cast<std::size_t>(c - '0');
+    big = big || n > most;
   }
   if (!ok || n == 0) {
     throw std::invalid_argument(
         fmt::format("{} expects a positive whole number, got '{}'", flag, value));
+  }
+  if (big) {
+    throw std::invalid_argument(fmt::format("{} is at most {}, got '{}'", flag, most, value));
   }
   return n;
 }
@@ -84,7 +91,7 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
     if (a == "-h" || a == "--help") {
       args.help = true;
     } else if (a == "-w" || a == "--workers") {
-      args.config.workers = parse_count(a, arg(a));
+      args.config.workers = parse_count(a, arg(a), kMaxWorkers);
     } else if (a == "-r" || a == "--recovery-directory") {
       std::string_view dir = arg(a);
       if (dir.empty()) {
@@ -95,6 +102,8 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
       args.config.epoch_interval = parse_seconds(a, arg(a));
     } else if (a == "-b" || a == "--backup-interval") {
       args.config.backup_interval = parse_seconds(a, arg(a));
+    } else if (a == "--adopt-store") {
+      args.config.adopt_store = true;
     } else if (a == "--") {
       for (++i; i < argc; ++i) {
         args.positional.emplace_back(argv[i]);
@@ -113,12 +122,15 @@ std::string RunArgs::help_text(const std::string& program, const std::string& us
       "usage: {} [flags]{}{}\n"
       "\n"
       "flags:\n"
-      "  -w, --workers N                 worker threads in this process (default 1)\n"
+      "  -w, --workers N                 worker threads in this process (default 1, at\n"
+      "                                  most 1024)\n"
       "  -r, --recovery-directory DIR    resume from and snapshot into the recovery store in\n"
       "                                  DIR (made by `weir-recovery init DIR N`)\n"
       "  -s, --snapshot-interval SECS    epoch length: how often state is snapshotted\n"
       "                                  (default 10; 0 = after every batch)\n"
       "  -b, --backup-interval SECS      how long superseded snapshots are kept (default 0)\n"
+      "      --adopt-store               resume from a recovery store another dataflow (or\n"
+      "                                  another version of this one) wrote, by step id\n"
       "  -h, --help                      show this help\n",
       program, usage.empty() ? "" : " ", usage);
 }

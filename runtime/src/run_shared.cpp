@@ -7,6 +7,8 @@ namespace weir::detail {
 RunShared::RunShared(std::size_t workers, Epoch start)
     : completed_(std::make_unique<std::atomic<Epoch>[]>(workers)),
       backlog_(std::make_unique<std::atomic<std::int64_t>[]>(workers)),
+      lowest_(start),
+      at_lowest_(workers),
       gather_slots_(workers) {
   signals_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) {
@@ -35,15 +37,15 @@ std::exception_ptr RunShared::error() const {
   return error_;
 }
 
-std::vector<std::vector<std::string>> RunShared::all_gather(std::size_t worker,
-                                                            std::vector<std::string> mine) {
+std::shared_ptr<const RunShared::Assignment> RunShared::assign_all(std::size_t worker,
+                                                                   std::vector<std::string> mine) {
   std::unique_lock lock(mutex_);
   if (stopped()) throw RunStopped();
   const std::size_t generation = gather_generation_;
   gather_slots_[worker] = std::move(mine);
   if (++gather_arrived_ == gather_slots_.size()) {
-    gather_result_ = std::move(gather_slots_);
-    gather_slots_.assign(gather_result_.size(), {});
+    gather_result_ = std::make_shared<const Assignment>(assign_partitions(gather_slots_));
+    gather_slots_.assign(gather_slots_.size(), {});
     gather_arrived_ = 0;
     ++gather_generation_;
     gather_cv_.notify_all();
@@ -63,27 +65,39 @@ ChannelBase& RunShared::channel(const std::string& key,
 }
 
 void RunShared::publish_completed(std::size_t worker, Epoch completed) {
-  if (completed_[worker].exchange(completed, std::memory_order_acq_rel) != completed) wake_all();
-}
-
-Epoch RunShared::probe() const noexcept {
-  Epoch m = kEpochDone;
-  for (std::size_t i = 0; i < signals_.size(); ++i) {
-    m = std::min(m, completed_[i].load(std::memory_order_acquire));
+  const Epoch before = completed_[worker].exchange(completed, std::memory_order_acq_rel);
+  if (before == completed) return;
+  bool rose = false;
+  {
+    std::lock_guard lock(probe_mutex_);
+    if (before == lowest_.load(std::memory_order_relaxed) && --at_lowest_ == 0) {
+      // the last worker at the lowest moved on: find the new lowest (once per rise, not per
+      // publication, so a frontier costs O(workers) in all)
+      Epoch m = kEpochDone;
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < signals_.size(); ++i) {
+        const Epoch c = completed_[i].load(std::memory_order_acquire);
+        if (c < m) {
+          m = c;
+          n = 1;
+        } else if (c == m) {
+          ++n;
+        }
+      }
+      lowest_.store(m, std::memory_order_release);
+      at_lowest_ = n;
+      rose = true;
+    }
   }
-  return m;
+  if (rose) wake_all();
 }
 
 void RunShared::remove_backlog(std::size_t worker, std::int64_t n) {
-  std::int64_t before = backlog_[worker].fetch_sub(n, std::memory_order_acq_rel);
-  if (before >= kBacklogLimit && before - n < kBacklogLimit) wake_all();
-}
-
-bool RunShared::backlog_ok() const noexcept {
-  for (std::size_t i = 0; i < signals_.size(); ++i) {
-    if (backlog_[i].load(std::memory_order_relaxed) >= kBacklogLimit) return false;
+  const std::int64_t before = backlog_[worker].fetch_sub(n, std::memory_order_acq_rel);
+  if (before >= kBacklogLimit && before - n < kBacklogLimit) {
+    over_limit_.fetch_sub(1, std::memory_order_relaxed);
+    wake_all();
   }
-  return true;
 }
 
 }  // namespace weir::detail

@@ -164,8 +164,11 @@ TEST_CASE("a snapshot that does not decode names the step and the key") {
       [](std::optional<std::vector<std::string>>& st, int) { return st ? st->size() : 0; });
   weir::testing::TestingSink<std::pair<std::string, std::size_t>> sink;
   weir::op::output("out", sums, sink);
-  const std::string m =
-      weir_test::error_of([&] { weir::run(flow, {.recovery_directory = dir.path()}); });
+  // the store knows the state type changed: only an adopted store gets as far as decoding
+  CHECK_THROWS_AS(weir::run(flow, {.recovery_directory = dir.path()}),
+                  weir::recovery::ForeignStore);
+  const std::string m = weir_test::error_of(
+      [&] { weir::run(flow, {.recovery_directory = dir.path(), .adopt_store = true}); });
   CHECK_THAT(m,
              Catch::StartsWith("step 'rec.sum' failed in resume (worker 0): the snapshot of key "));
   CHECK_THAT(m, Catch::Contains("does not decode: "));
@@ -231,4 +234,39 @@ TEST_CASE("sinks hear of every committed epoch - the last one before they are cl
   CHECK(state->heard == std::vector<weir::Epoch>{1, 2, 3, 4});
   CHECK(state->published == std::vector<KV>{{"a", 1}, {"b", 2}, {"a", 4}});
   CHECK(state->closed_after_last_commit);
+}
+
+TEST_CASE("a store another dataflow wrote is refused, naming both, unless adopted") {
+  TempDir dir;
+  weir::recovery::init_store(dir.path(), 1);
+  Source src({KV{"a", 1}, KV{"a", 2}}, 10);
+  CHECK(run_sum(dir, src, {}) == std::vector<KV>{{"a", 1}, {"a", 3}});
+  // another flow: another id, and a stateful step the store never saw
+  auto run_other = [&](bool adopt) {
+    weir::Dataflow flow("other");
+    auto s = weir::op::input("in", flow, src);
+    auto sums = weir::op::stateful_map<int>("total", s, running_sum);
+    weir::testing::TestingSink<KV> sink;
+    weir::op::output("out", sums, sink);
+    weir::run(flow, {.recovery_directory = dir.path(), .adopt_store = adopt});
+    return sink.items();
+  };
+  const std::string m = weir_test::error_of([&] { run_other(false); });
+  CHECK_THAT(m, Catch::StartsWith("recovery directory '" + dir.path().string() +
+                                  "' holds the state of dataflow 'rec' (fingerprint "));
+  CHECK_THAT(m, Catch::Contains("), not of dataflow 'other' (fingerprint "));
+  CHECK_THAT(m, Catch::Contains("; stateful steps only in the store: rec.in source "));
+  CHECK_THAT(m, Catch::Contains(", rec.sum keyed std::pair<std::__cxx11::basic_string"));
+  CHECK_THAT(m, Catch::Contains("; only in this dataflow: other.in source "));
+  CHECK_THAT(m, Catch::EndsWith("; use another directory, or adopt the store on purpose "
+                                "(--adopt-store) to resume from its state as it is"));
+  CHECK_THROWS_AS(run_other(false), weir::recovery::ForeignStore);
+  // adopted: its steps' state is read by step id (none of this flow's ids is there)
+  CHECK(run_other(true) == std::vector<KV>{{"a", 1}, {"a", 3}});
+  // the flow that wrote it last is now "other": "rec" is refused in turn
+  weir::Dataflow rec("rec");
+  auto s = weir::op::input("in", rec, src);
+  auto sums = weir::op::stateful_map<int>("sum", s, running_sum);
+  weir::op::output("out", sums, weir::testing::TestingSink<KV>{});
+  CHECK_THROWS_AS(weir::run(rec, {.recovery_directory = dir.path()}), weir::recovery::ForeignStore);
 }

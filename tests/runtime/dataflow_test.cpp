@@ -55,5 +55,5 @@ TEST_CASE("the run configuration is checked") {
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
   weir::op::output("out", s, weir::testing::TestingSink<int>{});
   CHECK(error_of([&] { weir::run(flow, {.workers = 0}); }) ==
-        "the worker count must be at least 1");
+        "the worker count must be from 1 to 1024, not 0");
 }

@@ -35,6 +35,11 @@ TEST_CASE("RunArgs rejects unknown flags and bad values with a message") {
   CHECK_THROWS_WITH(weir::RunArgs::parse(2, bad), "unknown flag '--frobnicate'; see --help");
   const char* zero[] = {"prog", "-w", "0"};
   CHECK_THROWS_WITH(weir::RunArgs::parse(3, zero), "-w expects a positive whole number, got '0'");
+  const char* many[] = {"prog", "-w", "34000"};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(3, many), "-w is at most 1024, got '34000'");
+  const char* huge[] = {"prog", "--workers=100000000000000000000000"};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(2, huge),
+                    "--workers is at most 1024, got '100000000000000000000000'");
   const char* missing[] = {"prog", "--workers"};
   CHECK_THROWS_WITH(weir::RunArgs::parse(2, missing), "--workers needs a value");
 }
@@ -58,4 +63,17 @@ TEST_CASE("a dataflow executable exits non-zero with a message naming the failin
   auto flag = sh(std::string(WEIR_WORDCOUNT_BIN) + " --bogus x");
   CHECK(flag.code == 2);
   CHECK(flag.out == "weir: error: unknown flag '--bogus'; see --help\n");
+}
+
+TEST_CASE("a worker count past the limit is refused before any thread starts") {
+  for (const char* count : {"1025", "34000", "1000001"}) {
+    auto r = sh(std::string(WEIR_WORDCOUNT_BIN) + " -w " + count + " " + WEIR_WORDS_TXT);
+    CHECK(r.code == 2);
+    CHECK(r.out == std::string("weir: error: -w is at most 1024, got '") + count + "'\n");
+  }
+  weir::Dataflow flow("big");
+  auto in = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
+  weir::op::output("out", in, weir::testing::TestingSink<int>{});
+  CHECK_THROWS_WITH(weir::run(flow, {.workers = 5000}),
+                    "the worker count must be from 1 to 1024, not 5000");
 }

@@ -114,12 +114,12 @@ struct is_vector<std::vector<T, A>> : std::true_type {};
 /// Calls list_parts on every worker and assigns the union (assign_partitions); no partition
 /// anywhere is an error naming the step.
 template <class ListParts>
-std::vector<std::pair<std::string, std::size_t>> gather_partitions(WorkerContext& ctx,
-                                                                   const std::string& fq,
-                                                                   ListParts list_parts) {
+std::shared_ptr<const RunShared::Assignment> gather_partitions(WorkerContext& ctx,
+                                                               const std::string& fq,
+                                                               ListParts list_parts) {
   auto mine = guarded(ctx, fq, std::nullopt, "list_parts", list_parts);
-  auto assignment = assign_partitions(ctx.shared().all_gather(ctx.index(), std::move(mine)));
-  if (assignment.empty()) {
+  auto assignment = ctx.shared().assign_all(ctx.index(), std::move(mine));
+  if (assignment->empty()) {
     throw StepError(fq, ctx.index(), std::nullopt, "list_parts",
                     "no partitions found on any worker");
   }
@@ -130,7 +130,7 @@ template <class X, class S>
 void build_fixed_source(WorkerGraph& g, SourceNode<X>& node, const std::string& fq,
                         const FixedPartitionedSource<X, S>& src) {
   auto& ctx = g.ctx();
-  for (auto& assigned : gather_partitions(ctx, fq, [&] { return src.list_parts(); })) {
+  for (const auto& assigned : *gather_partitions(ctx, fq, [&] { return src.list_parts(); })) {
     const std::string& part = assigned.first;
     if (assigned.second != ctx.index()) continue;
     const std::optional<std::string> name = part;
@@ -178,7 +178,11 @@ auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
       node.add_partition(std::nullopt, std::move(part));
     };
   }
-  flow.add_step({fq, detail::StepRole::input, {}, std::move(factory)});
+  std::string state;
+  if constexpr (FixedSource<S0>) {
+    state = detail::state_description("source", typeid(typename S0::state_type));
+  }
+  flow.add_step({fq, detail::StepRole::input, {}, std::move(factory), std::move(state)});
   return out;
 }
 
@@ -202,7 +206,7 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
       auto assignment = detail::gather_partitions(ctx, fq, [&] { return base->list_parts(); });
       std::vector<std::string> parts;
       std::vector<std::size_t> owners;
-      for (auto& [p, w] : assignment) {
+      for (const auto& [p, w] : *assignment) {
         parts.push_back(p);
         owners.push_back(w);
       }
@@ -223,7 +227,11 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
       g.output<T>(port).subscribe(&node);
     };
   }
-  flow.add_step({fq, detail::StepRole::output, {up.port()}, std::move(factory)});
+  std::string state;
+  if constexpr (FixedSink<S0>) {
+    state = detail::state_description("sink", typeid(typename S0::state_type));
+  }
+  flow.add_step({fq, detail::StepRole::output, {up.port()}, std::move(factory), std::move(state)});
 }
 
 template <class T, class F>
@@ -369,7 +377,8 @@ requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K,
              detail::StepRole::other, fq, g.ctx(), fq,
              detail::OneOutput<K, W>(g.make_output<OutItem>(o)), builder);
          g.output<std::pair<K, V>>(in).subscribe(&node.sender());
-       }});
+       },
+       detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>))});
   return out;
 }
 
@@ -402,7 +411,8 @@ auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up,
              g.output<std::pair<K, V>>(in).subscribe(&node.sender());
            }
            (std::index_sequence_for<A...>{});
-         }});
+         },
+         detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>))});
     return out;
   }(static_cast<typename Logic::output_type*>(nullptr));
 }

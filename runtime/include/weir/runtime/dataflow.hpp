@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "weir/runtime/detail/graph.hpp"
@@ -41,7 +42,12 @@ struct StepDef {
   StepRole role;
   std::vector<PortId> inputs;  // the ports it reads
   StepFactory factory;
+  /// What state the step keeps in the recovery store (state_description); empty: none.
+  std::string state{};
 };
+
+/// "KIND TYPE": how a stateful step's state shows in the store's record of its dataflow.
+std::string state_description(std::string_view kind, const std::type_info& type);
 
 /// What a step factory sees while one worker builds its graph.
 class WorkerGraph {

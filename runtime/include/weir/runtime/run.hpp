@@ -15,7 +15,9 @@
 // sinks get the states of the keys and partitions this worker owns now. Every epoch's state
 // changes go to the store; a source does not start epoch e until every epoch before e is
 // committed. Once committed, sources and sinks hear of it (on_epoch_committed); a run that
-// ends waits for its last epoch to be committed before closing its sinks.
+// ends waits for its last epoch to be committed before closing its sinks. The store records
+// which dataflow ran (its flow id and stateful steps, with their state types) and refuses
+// another one unless adopt_store is set.
 
 #include <chrono>
 #include <cstddef>
@@ -28,8 +30,13 @@
 
 namespace weir {
 
+/// The most worker threads one process runs. Far above the cores a process gets: the limit
+/// keeps a mistyped count from starting thousands of threads, and the exchange's frontiers,
+/// which every worker sends every other once per epoch, grow with its square.
+inline constexpr std::size_t kMaxWorkers = 1024;
+
 struct RunConfig {
-  /// Worker threads in this process.
+  /// Worker threads in this process: 1 to kMaxWorkers.
   std::size_t workers = 1;
   /// How often each input closes an epoch; zero closes one after every batch.
   Duration epoch_interval = std::chrono::seconds(10);
@@ -37,6 +44,10 @@ struct RunConfig {
   std::filesystem::path recovery_directory{};
   /// How long the store keeps a snapshot after a newer one of the same key is committed.
   Duration backup_interval{0};
+  /// Resume from a store that another dataflow (another flow id or other stateful steps)
+  /// wrote last, reading its state by step id as it is; otherwise such a store is refused
+  /// (recovery::ForeignStore).
+  bool adopt_store = false;
   /// Without a recovery directory: where steps write their state changes as epochs close
   /// (tests); none: state is not snapshotted, and no step pays for tracking what changed.
   std::shared_ptr<recovery::SnapshotWriter> snapshots{};

@@ -61,6 +61,12 @@ class RunStopped : public std::exception {
   [[nodiscard]] const char* what() const noexcept override { return "run stopped"; }
 };
 
+/// Assigns each partition of the union of `lists` (one list per worker) to one worker that
+/// listed it: fewest-listing-workers first, then the least-loaded such worker (lowest index
+/// on ties). Every worker computes the same answer. Returns sorted (partition, worker).
+std::vector<std::pair<std::string, std::size_t>> assign_partitions(
+    const std::vector<std::vector<std::string>>& lists);
+
 class RunShared {
  public:
   /// Mailbox batches a worker may hold before sources everywhere pause.
@@ -78,38 +84,53 @@ class RunShared {
   [[nodiscard]] bool stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
   [[nodiscard]] std::exception_ptr error() const;
 
-  /// Every worker calls this with its contribution, in the same order; all get every
-  /// worker's contribution, indexed by worker. Throws RunStopped if the run fails meanwhile.
-  std::vector<std::vector<std::string>> all_gather(std::size_t worker,
-                                                   std::vector<std::string> mine);
+  /// Partitions assigned to workers: (partition, owning worker), sorted by partition.
+  using Assignment = std::vector<std::pair<std::string, std::size_t>>;
+  /// Every worker calls this with the partitions it lists, in the same order; the last to
+  /// arrive assigns the union once (assign_partitions) and every worker gets that one result.
+  /// Throws RunStopped if the run fails meanwhile.
+  std::shared_ptr<const Assignment> assign_all(std::size_t worker, std::vector<std::string> mine);
 
   /// The channel registered under `key`, made by `make` on first use (by any worker).
   ChannelBase& channel(const std::string& key,
                        const std::function<std::unique_ptr<ChannelBase>()>& make);
 
-  /// Probe: worker w's outputs have completed every epoch below `completed`.
+  /// Probe: worker w's outputs have completed every epoch below `completed` (which only
+  /// rises). Wakes every worker when the lowest of all rises, since sources wait on it.
   void publish_completed(std::size_t worker, Epoch completed);
-  /// Every epoch below the result is complete at every output of every worker.
-  [[nodiscard]] Epoch probe() const noexcept;
+  /// Every epoch below the result is complete at every output of every worker. O(1): the
+  /// lowest is kept as workers publish, not searched for.
+  [[nodiscard]] Epoch probe() const noexcept { return lowest_.load(std::memory_order_acquire); }
 
   /// Mailbox backlog of a worker, in batches.
   void add_backlog(std::size_t worker, std::int64_t n) {
-    backlog_[worker].fetch_add(n, std::memory_order_relaxed);
+    const std::int64_t before = backlog_[worker].fetch_add(n, std::memory_order_relaxed);
+    if (before < kBacklogLimit && before + n >= kBacklogLimit) {
+      over_limit_.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   void remove_backlog(std::size_t worker, std::int64_t n);
-  [[nodiscard]] bool backlog_ok() const noexcept;
+  /// No worker holds kBacklogLimit batches or more (O(1): workers over it are counted).
+  [[nodiscard]] bool backlog_ok() const noexcept {
+    return over_limit_.load(std::memory_order_relaxed) == 0;
+  }
 
  private:
   std::vector<std::unique_ptr<WorkerSignal>> signals_;
   std::unique_ptr<std::atomic<Epoch>[]> completed_;
   std::unique_ptr<std::atomic<std::int64_t>[]> backlog_;
+  std::atomic<std::size_t> over_limit_{0};  // workers whose backlog is at the limit or above
   std::atomic<bool> stopped_{false};
+  // the probe: the lowest published frontier, and how many workers are at it
+  std::mutex probe_mutex_;
+  std::atomic<Epoch> lowest_;
+  std::size_t at_lowest_;
 
   mutable std::mutex mutex_;
   std::exception_ptr error_;
   std::condition_variable gather_cv_;
   std::vector<std::vector<std::string>> gather_slots_;
-  std::vector<std::vector<std::string>> gather_result_;
+  std::shared_ptr<const Assignment> gather_result_;
   std::size_t gather_arrived_ = 0;
   std::size_t gather_generation_ = 0;
   std::map<std::string, std::unique_ptr<ChannelBase>> channels_;

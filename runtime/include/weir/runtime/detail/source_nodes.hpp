@@ -37,12 +37,6 @@ namespace weir::detail {
 
 inline constexpr Duration kEmptyPollCooldown = std::chrono::milliseconds(1);
 
-/// Assigns each partition of the union of `lists` (one list per worker) to one worker that
-/// listed it: fewest-listing-workers first, then the least-loaded such worker (lowest index
-/// on ties). Every worker computes the same answer. Returns sorted (partition, worker).
-std::vector<std::pair<std::string, std::size_t>> assign_partitions(
-    const std::vector<std::vector<std::string>>& lists);
-
 template <class X>
 class SourceNode final : public Node {
  public:
