@@ -1,8 +1,10 @@
-// The dataflow the push crash test kills: a StatefulProducer counting 0..N-1 (its state is
-// the next number; it flushes every 100 numbers) -> a line per number in an exactly-once
-// FileSink.
+// The dataflow the push crash tests kill: a StatefulProducer per partition counting 0..N-1
+// (its state is the next number; it flushes every 100 numbers) -> a line per number in an
+// exactly-once FileSink: "N" with one partition, "P:N" with several.
 //
-//   push_flow [run flags] N OUT
+//   push_flow [run flags] N OUT [PARTITIONS [isolate]]
+//
+// With "isolate", each partition's run() runs in a child process of its own.
 
 #include <chrono>
 #include <string>
@@ -15,10 +17,10 @@ namespace {
 
 class Counter final : public weir::push::StatefulProducer<std::string> {
  public:
-  explicit Counter(long n) : n_(n) {}
+  Counter(long n, std::string prefix) : n_(n), prefix_(std::move(prefix)) {}
   void run() override {
     for (long i = std::stol(state().get("next").value_or("0")); i < n_ && running(); ++i) {
-      produce(std::to_string(i));
+      produce(prefix_ + std::to_string(i));
       state().set("next", std::to_string(i + 1));
       if (i % 100 == 99) {
         flush();
@@ -29,22 +31,35 @@ class Counter final : public weir::push::StatefulProducer<std::string> {
 
  private:
   long n_;
+  std::string prefix_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int exit_code = 0;
-  auto args = weir::RunArgs::parse_program(argc, argv, 2, "N OUT", exit_code);
+  auto args =
+      weir::RunArgs::parse_program(argc, argv, 2, 4, "N OUT [PARTITIONS [isolate]]", exit_code);
   if (!args) {
     return exit_code;
   }
   const long n = std::stol(args->positional[0]);
+  const long parts = args->positional.size() > 2 ? std::stol(args->positional[2]) : 1;
+  std::vector<std::string> names;
+  for (long p = 0; p < parts; ++p) {
+    names.push_back(std::to_string(p));
+  }
+  weir::push::PushOptions options;
+  options.isolate = args->positional.size() > 3 && args->positional[3] == "isolate";
   weir::Dataflow flow("push_flow");
-  auto numbers = weir::op::input(
-      "count", flow, weir::push::PushSource<Counter>("counter", [n](const std::string&) {
-        return std::make_unique<Counter>(n);
-      }));
+  auto numbers =
+      weir::op::input("count", flow,
+                      weir::push::PushSource<Counter>(
+                          names,
+                          [n, parts](const std::string& part) {
+                            return std::make_unique<Counter>(n, parts > 1 ? part + ":" : "");
+                          },
+                          options));
   auto lines = weir::op::key_on("key", numbers, [](const std::string&) { return std::string(); });
   weir::op::output("file", lines, weir::files::FileSink<std::string>(args->positional[1]));
   return weir::run_main(flow, *args);

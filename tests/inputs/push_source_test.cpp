@@ -1,7 +1,12 @@
 // Push-style sources: Subject, Producer and StatefulProducer run on threads of their own.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -408,4 +413,40 @@ TEST_CASE("an isolated push source reports run()'s exception and carries a flush
   auto part = src.build_part("s", "c", weir::push::KeyValueState{}.encode());
   CHECK(drain(*part) == Ints{0, 1, 2, 3, 4});
   CHECK(weir::push::KeyValueState::decode(part->snapshot()).get("n") == "5");
+}
+
+TEST_CASE("an isolated push source's process holds no descriptor but its own two pipes") {
+  // run() reports what its process has open beyond stdin, stdout and stderr
+  struct Descriptors final : Producer<std::string> {
+    void run() override {
+      std::vector<std::string> open;
+      DIR* d = ::opendir("/proc/self/fd");
+      if (d == nullptr) throw std::runtime_error("cannot list /proc/self/fd");
+      const int listing = ::dirfd(d);
+      while (const dirent* e = ::readdir(d)) {
+        const int fd = std::atoi(e->d_name);
+        if (e->d_name[0] == '.' || fd < 3 || fd == listing) continue;
+        std::array<char, 256> target{};
+        const auto n = ::readlink((std::string("/proc/self/fd/") + e->d_name).c_str(),
+                                  target.data(), target.size() - 1);
+        const std::string what(target.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+        open.push_back(what.starts_with("pipe:") ? "pipe" : what);
+      }
+      ::closedir(d);
+      std::sort(open.begin(), open.end());
+      std::string all;
+      for (const auto& o : open) all += (all.empty() ? "" : " ") + o;
+      produce(all);
+    }
+  };
+  weir::Dataflow flow("push");
+  auto s = weir::op::input("in", flow,
+                           PushSource<Descriptors>(
+                               std::vector<std::string>{"a", "b", "c"},
+                               [](const std::string&) { return std::make_unique<Descriptors>(); },
+                               PushOptions{.isolate = true}));
+  weir::testing::TestingSink<std::string> sink;
+  weir::op::output("out", s, sink);
+  REQUIRE(weir::run(flow) == weir::RunOutcome::completed);
+  CHECK(sink.items() == std::vector<std::string>{"pipe pipe", "pipe pipe", "pipe pipe"});
 }

@@ -32,8 +32,11 @@
 // (items through Wire<X>) and is pushed into the partition here. A crash or abort there stops
 // the dataflow with an error naming the signal, leaving this process and its committed state
 // untouched; items released in the child but not yet across the pipe are lost with it
-// (resume replays them as for any crash). Stopping closes a pipe; the child calls on_stop()
-// and must end within the shutdown timeout, or it is killed.
+// (resume replays them as for any crash); a StatefulProducer's items are released here
+// together with the state that covers them, as in one process. Stopping closes a pipe; the
+// child calls on_stop() and must end within the shutdown timeout, or it is killed. The
+// child dies with its parent and keeps no descriptor but its pipes and the standard ones
+// (child_process.hpp): open connections in run(), not in the constructor.
 //
 // Guarantees: Subject and Producer restart run() from scratch on resume (at-least-once if
 // run() replays its input, at-most-once if it reads only new data); StatefulProducer resumes
@@ -63,6 +66,7 @@
 #include <vector>
 
 #include "weir/inputs/clock.hpp"
+#include "weir/inputs/detail/child_process.hpp"
 #include "weir/inputs/detail/pipe_frames.hpp"
 #include "weir/inputs/detail/push_ring.hpp"
 #include "weir/inputs/source.hpp"
@@ -442,18 +446,8 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
     if (::pipe(up) != 0 || ::pipe(down) != 0) {
       throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
     }
-    std::fflush(nullptr);  // the child must not write this process's buffered output again
-    const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
-    if (pid == 0) {
-      // a crash here ends this process the plain way, not through handlers the parent set;
-      // the parent, not a terminal's Ctrl-C, tells it to stop
-      for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTERM}) std::signal(sig, SIG_DFL);
-      std::signal(SIGINT, SIG_IGN);
-      ::close(up[0]);
-      ::close(down[1]);
-      child_main(up[1], down[0]);  // never returns
-    }
+    const pid_t pid = fork_child({up[1], down[0]});
+    if (pid == 0) child_main(up[1], down[0]);  // never returns
     ::close(up[1]);
     ::close(down[0]);
     s.child = pid;
@@ -474,10 +468,15 @@ class PushPartition final : public StatefulSourcePartition<typename Impl::item_t
             s.ring.push(Wire<X>::decode(in.substr(0, n)));
             in.remove_prefix(n);
           }
-          if constexpr (!std::is_base_of_v<Producer<X>, Impl>) s.ring.commit();
+          // a StatefulProducer's items are released by the state frame that follows them:
+          // an epoch must never hold items with a state older than theirs
+          if constexpr (!std::is_base_of_v<Producer<X>, Impl> && !kStateful) s.ring.commit();
         } else if (frame->first == Frame::state) {
-          std::lock_guard lock(s.mutex);
-          s.flushes.emplace_back(s.ring.pushed(), std::string(in));
+          {
+            std::lock_guard lock(s.mutex);
+            s.flushes.emplace_back(s.ring.pushed(), std::string(in));
+          }
+          s.ring.commit();
         } else if (frame->first == Frame::error) {
           error = std::make_exception_ptr(std::runtime_error(std::string(in)));
           ended = true;
