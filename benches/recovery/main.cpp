@@ -2,7 +2,9 @@
 // reach the running sum), with recovery off and with a SQLite recovery store snapshotting
 // every second (-s 1), in the same run; then the time a run takes to resume the 1,000,000
 // keys of state (open the store, load, decode and route every key; its input has ended, so
-// nothing else runs).
+// nothing else runs); the store's size on disk after those runs (store_bytes); and the size
+// of a store after 3,000 small epochs (50 keys each, an epoch per batch), against the bound
+// RecoveryStore::partition_bound documents (small_epochs_store_bytes).
 //
 //   bench_recovery [ITEMS_PER_PARTITION] [REPEATS] [ONLY]    (defaults: 25000000 3)
 //
@@ -13,7 +15,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <weir/weir.hpp>
 
@@ -38,6 +43,60 @@ struct Store {
   ~Store() { fs::remove_all(dir); }
   fs::path dir;
 };
+
+std::uintmax_t dir_bytes(const fs::path& dir) {
+  std::uintmax_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    n += e.is_regular_file() ? e.file_size() : 0;
+  }
+  return n;
+}
+
+/// 3,000 epochs of 50 keys (a running sum each) on a 3-partition store; returns the store's
+/// size at the end and checks the sums.
+std::uintmax_t small_epochs() {
+  constexpr int kEpochs = 3000;
+  constexpr int kKeysPerEpoch = 50;
+  std::vector<std::pair<std::string, std::int64_t>> items;
+  std::int64_t expected = 0;
+  for (int e = 0; e < kEpochs; ++e) {
+    for (int k = 0; k < kKeysPerEpoch; ++k) {
+      items.emplace_back("key" + std::to_string(k), e);
+      expected += e;
+    }
+  }
+  const fs::path dir =
+      fs::temp_directory_path() / ("weir_bench_epochs_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  weir::recovery::init_store(dir, 3);
+  weir::Dataflow flow("epochs");
+  auto in = weir::op::input("in", flow, weir::testing::TestingSource(items, kKeysPerEpoch));
+  auto sums = weir::op::stateful_map<std::int64_t>(
+      "sum", in, [](std::optional<std::int64_t>& st, std::int64_t v) {
+        st = st.value_or(0) + v;
+        return *st;
+      });
+  weir::testing::TestingSink<std::pair<std::string, std::int64_t>> sink;
+  weir::op::output("out", sums, sink);
+  weir::run(flow, {.epoch_interval = weir::Duration::zero(), .recovery_directory = dir});
+  std::map<std::string, std::int64_t> last;
+  for (const auto& [k, v] : sink.items()) {
+    last[k] = v;
+  }
+  std::int64_t got = 0;
+  for (const auto& [k, v] : last) {
+    got += v;
+  }
+  if (got != expected) {
+    std::fprintf(stderr, "small epochs: the sums add up to %ld, expected %ld\n",
+                 static_cast<long>(got), static_cast<long>(expected));
+    std::exit(1);
+  }
+  const std::uintmax_t bytes = dir_bytes(dir);
+  fs::remove_all(dir);
+  return bytes;
+}
 
 weir::RunConfig with_recovery(const fs::path& dir) {
   return {.epoch_interval = std::chrono::seconds(1), .recovery_directory = dir};
@@ -68,6 +127,7 @@ int main(int argc, char** argv) {
   std::vector<double> t_off;
   std::vector<double> t_on;
   std::vector<double> t_resume;
+  std::uintmax_t store_bytes = 0;
   for (int r = 0; r < repeats; ++r) {
     std::uint64_t expected = 0;
     t_off.push_back(
@@ -84,7 +144,12 @@ int main(int argc, char** argv) {
     if (c != 0) {
       return std::fprintf(stderr, "the resumed run counted %lu, expected 0\n", c), 1;
     }
+    store_bytes = dir_bytes(store.dir);
   }
+  const std::uintmax_t epochs_bytes = small_epochs();
+  const std::uintmax_t epochs_bound =
+      3 * weir::recovery::RecoveryStore::partition_bound(
+              weir::recovery::RecoveryStore::Options{}.log_cap, 1024, 1U << 20U);
   const double r_off = total / weir_bench::median(t_off);
   const double r_on = total / weir_bench::median(t_on);
   const double resume = weir_bench::median(t_resume);
@@ -94,6 +159,15 @@ int main(int argc, char** argv) {
   std::printf("%-16s %14.3e %10s\n", "off", r_off, "1.00");
   std::printf("%-16s %14.3e %10.2f  (goal >= 0.90 x off)\n", "on (-s 1)", r_on, r_on / r_off);
   std::printf("%-16s %13.3fs %10s  (goal < 2 s)\n", "resume 1M keys", resume, "");
-  weir_bench::write_results("recovery", {{"off", r_off}, {"on", r_on}, {"resume_seconds", resume}});
+  std::printf("%-16s %12.1fMB %10s  (1M keys of state, after the runs)\n", "store",
+              store_bytes / 1e6, "");
+  std::printf("%-16s %12.1fMB %10s  (3 partitions after 3,000 epochs of 50 keys; bound %.1f MB)\n",
+              "store, epochs", epochs_bytes / 1e6, "", epochs_bound / 1e6);
+  weir_bench::write_results("recovery",
+                            {{"off", r_off},
+                             {"on", r_on},
+                             {"resume_seconds", resume},
+                             {"store_bytes", static_cast<double>(store_bytes)},
+                             {"small_epochs_store_bytes", static_cast<double>(epochs_bytes)}});
   return 0;
 }
