@@ -146,3 +146,38 @@ TEST_CASE(
   CHECK_THROWS_WITH(weir::window::EventClock(ts, -1ms),
                     "an event clock's wait_for_system_duration may not be negative");
 }
+
+TEST_CASE("a window snapshot whose order is broken is refused on resume") {
+  using GetTs = weir::Instant (*)(const long&);
+  using Clock = weir::window::EventClock<GetTs>;
+  using Fold = weir::window::detail::FoldWindow<long, long (*)(), long (*)(long, long),
+                                                long (*)(long, long)>;
+  using Logic = weir::window::detail::WindowLogic<std::string, long, Clock,
+                                                  weir::window::TumblingWindower, Fold>;
+  Logic::Snapshot s;
+  s.logics = {{2, 1}, {5, 1}};
+  s.waiting = {{weir::Instant{} + 1s, 1}, {weir::Instant{} + 1s, 2}};
+  CHECK_NOTHROW(Logic::check(s));
+  s.logics = {{5, 1}, {2, 1}};
+  CHECK_THROWS_WITH(Logic::check(s), "the snapshot's open windows are not in ascending order");
+  s.logics = {{2, 1}, {2, 1}};
+  CHECK_THROWS_WITH(Logic::check(s), "the snapshot's open windows are not in ascending order");
+  s.logics.clear();
+  s.waiting = {{weir::Instant{} + 2s, 1}, {weir::Instant{} + 1s, 2}};
+  CHECK_THROWS_WITH(Logic::check(s), "the snapshot's waiting items are not in timestamp order");
+}
+
+TEST_CASE("an event clock state decoded with instants at the ends of time saturates") {
+  using GetTs = weir::Instant (*)(const long&);
+  using Clock = weir::window::EventClock<GetTs>;
+  // last seen at the earliest instant, watermark at 0: all of time has passed since, and the
+  // watermark saturates at the latest instant (the elapsed time overflowed before)
+  std::string bytes = weir::recovery::encode(Clock::State());  // ..., last seen, watermark
+  const std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t zero = 0;
+  std::memcpy(bytes.data() + bytes.size() - 16, &lo, sizeof lo);
+  std::memcpy(bytes.data() + bytes.size() - 8, &zero, sizeof zero);
+  const auto s = weir::recovery::decode<Clock::State>(bytes);
+  CHECK(s.watermark(weir::Instant::max()) == weir::Instant::max());
+  CHECK(s.watermark(weir::Instant{}) == weir::Instant::max());
+}

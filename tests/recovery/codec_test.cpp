@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <map>
 
 #include <boost/serialization/map.hpp>
@@ -64,4 +65,29 @@ TEST_CASE("a variant snapshot with an unknown alternative index fails to decode"
   const std::string bytes = encode(std::variant<int, std::string, double>(2.5));
   CHECK_THROWS_WITH((decode<std::variant<int, std::string>>(bytes)),
                     "variant index out of range in snapshot");
+}
+
+TEST_CASE("hostile snapshot bytes fail at once: no bool outside 0 and 1, no length past the end") {
+  using weir::recovery::decode;
+  using weir::recovery::encode;
+  using weir::recovery::detail::CorruptSnapshot;
+  // an optional's presence flag holding 156 (undefined behaviour if loaded into a bool)
+  std::string flag = encode(std::optional<long>(7));  // class info (5 bytes), flag, value
+  REQUIRE(flag[5] == 1);
+  flag[5] = static_cast<char>(156);
+  CHECK_THROWS_AS(decode<std::optional<long>>(flag), CorruptSnapshot);
+  CHECK_THROWS_WITH(decode<std::optional<long>>(flag), "a bool holds the byte 156");
+
+  // a vector and a string that claim more elements than there are bytes: refused before
+  // anything is allocated (these would have asked for 2^40 ints and a 2^50-byte string)
+  std::string many = encode(std::vector<int>{1, 2, 3});  // count (8 bytes), items
+  const std::uint64_t huge = std::uint64_t{1} << 40U;
+  std::memcpy(many.data(), &huge, sizeof huge);
+  CHECK_THROWS_WITH(decode<std::vector<int>>(many),
+                    "a collection claims 1099511627776 elements, but only 12 bytes are left");
+  std::string text = encode(std::pair<std::string, int>("abc", 1));  // class info, length...
+  const std::uint64_t longer = std::uint64_t{1} << 50U;
+  std::memcpy(text.data() + 5, &longer, sizeof longer);
+  CHECK_THROWS_WITH((decode<std::pair<std::string, int>>(text)),
+                    "a string claims 1125899906842624 elements, but only 7 bytes are left");
 }

@@ -10,7 +10,6 @@
 // serialization header for each other standard container a state type uses (e.g.
 // <boost/serialization/map.hpp>).
 
-#include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <boost/serialization/split_free.hpp>
 #include <boost/serialization/string.hpp>
@@ -30,6 +29,8 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+
+#include "weir/recovery/detail/checked_iarchive.hpp"
 
 namespace boost::serialization {
 
@@ -213,7 +214,10 @@ std::string encode(const T& value) {
   return out;
 }
 
-/// Throws boost::archive::archive_exception (or std::exception) if the bytes do not decode.
+/// Throws boost::archive::archive_exception or detail::CorruptSnapshot (or std::exception) if
+/// the bytes do not decode: every length is checked against the bytes left and every bool
+/// against its range (checked_iarchive.hpp), so a corrupt snapshot fails at once, never by
+/// allocating what it claims.
 template <class T>
 T decode(std::string_view bytes) {
   if constexpr (detail::kRawCodec<T>) {
@@ -228,8 +232,7 @@ T decode(std::string_view bytes) {
     return std::string(bytes);
   } else {
     detail::BytesSource source(bytes);
-    std::istream is(&source);
-    boost::archive::binary_iarchive ar(is, kArchiveFlags);
+    detail::CheckedIArchive ar(source, kArchiveFlags);
     T value{};
     ar >> value;
     return value;

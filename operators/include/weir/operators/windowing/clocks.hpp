@@ -108,7 +108,8 @@ class EventClock {
     friend class EventClock;
     // The watermark at `now`, no earlier than last_now_ (ignoring the end of input).
     [[nodiscard]] Instant watermark_at(Instant now) const {
-      const Duration elapsed = std::max(Duration::zero(), now - last_now_);
+      // saturating: a decoded state may hold any instant
+      const Duration elapsed = std::max(Duration::zero(), detail::saturating_diff(now, last_now_));
       return detail::saturating_add(wm_, elapsed);
     }
     const EventClock* c_ = nullptr;

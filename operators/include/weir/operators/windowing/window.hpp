@@ -49,6 +49,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -166,6 +167,7 @@ class WindowLogic {
 
   WindowLogic(const Config* config, std::optional<Snapshot> resume) : c_(config) {
     if (resume) {
+      check(*resume);
       s_ = std::move(*resume);
       s_.clock = c_->clock.resume(std::move(s_.clock));
       if constexpr (!kAligned) s_.windows = c_->windower.resume(std::move(s_.windows));
@@ -173,6 +175,22 @@ class WindowLogic {
     } else {
       s_.clock = c_->clock.make_state(weir::clock().now());
       if constexpr (!kAligned) s_.windows = c_->windower.make_state();
+    }
+  }
+
+  /// Refuses a snapshot whose order the logic relies on is broken (a corrupt store).
+  static void check(const Snapshot& s) {
+    const auto& l = s.logics;
+    if (std::adjacent_find(l.begin(), l.end(), [](const auto& a, const auto& b) {
+          return a.first >= b.first;
+        }) != l.end()) {
+      throw std::runtime_error("the snapshot's open windows are not in ascending order");
+    }
+    const auto& w = s.waiting;
+    if (std::adjacent_find(w.begin(), w.end(), [](const auto& a, const auto& b) {
+          return a.first > b.first;
+        }) != w.end()) {
+      throw std::runtime_error("the snapshot's waiting items are not in timestamp order");
     }
   }
 
