@@ -49,9 +49,7 @@ class CsvReader {
       }
       if (c == '\n' || c == '\r') {  // a blank line
         take();
-        if (c == '\r' && peek() == '\n') {
-          take();
-        }
+        end_line(c);
         continue;
       }
       return record();
@@ -75,9 +73,26 @@ class CsvReader {
     }
     return c;
   }
+  // After a row's end `c` ('\n' or '\r') was taken: a "\r\n" takes its '\n', a lone '\r'
+  // ends a line by itself.
+  void end_line(int c) {
+    if (c != '\r') {
+      return;
+    }
+    if (peek() == '\n') {
+      take();
+    } else {
+      ++at_.line;
+    }
+  }
+
   // skips the rest of the physical line (after a malformed field)
   void skip_line() {
-    for (int c = take(); c != EOF && c != '\n'; c = take()) {
+    for (int c = take(); c != EOF; c = take()) {
+      if (c == '\n' || c == '\r') {
+        end_line(c);
+        return;
+      }
     }
   }
 
@@ -85,26 +100,37 @@ class CsvReader {
     Record r;
     r.line = at_.line;
     std::string field;
-    bool quoted = false;  // the current field was quoted and its quote closed
+    bool quoted = false;    // the current field was quoted and its quote closed
+    std::size_t bytes = 0;  // what the row takes so far, counted as it grows
     auto fail = [&](std::string what) {
       r.fields.clear();
+      r.fields.shrink_to_fit();
       r.error = fmt::format("{}: {}", where(r.line), what);
       skip_line();
       return r;
     };
+    auto too_large = [&] {
+      return fail(fmt::format("the row takes more than {} bytes (CsvOptions::max_row_bytes)",
+                              o_.max_row_bytes));
+    };
     while (true) {
       const int c = take();
-      if (c == EOF || c == '\n' || (c == '\r' && (peek() == '\n' || peek() == EOF))) {
-        if (c == '\r') {
-          take();
-        }
+      if (c == EOF || c == '\n' || c == '\r') {
+        end_line(c);
         r.fields.push_back(std::move(field));
         return r;
+      }
+      if (++bytes > o_.max_row_bytes) {
+        return too_large();
       }
       if (c == o_.separator) {
         r.fields.push_back(std::move(field));
         field.clear();
         quoted = false;
+        bytes += sizeof(std::string);
+        if (bytes > o_.max_row_bytes) {
+          return too_large();
+        }
       } else if (c == o_.quote) {
         if (quoted || !field.empty()) {
           return fail("a quote inside an unquoted field");
@@ -117,6 +143,9 @@ class CsvReader {
             r.error = fmt::format("{}: a quoted field is not closed before the end of the file",
                                   where(r.line));
             return r;
+          }
+          if (++bytes > o_.max_row_bytes) {
+            return too_large();
           }
           if (q == o_.quote) {
             if (peek() == o_.quote) {

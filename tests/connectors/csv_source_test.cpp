@@ -104,3 +104,34 @@ TEST_CASE("CSVSource on a missing file fails when the flow is built; an empty fi
   CSVSource empty(dir / "empty.csv");
   CHECK(read_all(empty, (dir / "empty.csv").string()).empty());
 }
+
+TEST_CASE("CSVSource reads rows that end with a lone carriage return (old Mac files)") {
+  weir_test::TempDir dir;
+  const auto path = dir / "mac.csv";
+  std::ofstream(path, std::ios::binary) << "a,b\r1,2\r\r3,\"x\ry\"\r4,5";
+  CSVSource src(path);
+  CHECK(read_all(src, path.string()) ==
+        std::vector<std::string>{"2:[1][2]", "4:[3][x\ry]", "5:[4][5]"});
+}
+
+TEST_CASE("a CSV row past max_row_bytes is malformed, however it is made, without its memory") {
+  weir_test::TempDir dir;
+  const auto path = dir / "commas.csv";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "a,b\n" << std::string(20'000'000, ',') << "\n1,2\n";  // 20M empty fields
+    out << "\"" << std::string(5000, 'q') << "\",x\n";            // a long quoted field
+  }
+  CSVSource raise(path, {.max_row_bytes = 4096});
+  CHECK(weir_test::error_of([&] { read_all(raise, path.string()); }) ==
+        "file '" + path.string() +
+            "' line 2: the row takes more than 4096 bytes (CsvOptions::max_row_bytes)");
+  CSVSource emit(path, {.on_malformed = OnMalformed::emit, .max_row_bytes = 4096});
+  CHECK(read_all(emit, path.string()) ==
+        std::vector<std::string>{
+            "!file '" + path.string() +
+                "' line 2: the row takes more than 4096 bytes (CsvOptions::max_row_bytes)",
+            "3:[1][2]",
+            "!file '" + path.string() +
+                "' line 4: the row takes more than 4096 bytes (CsvOptions::max_row_bytes)"});
+}

@@ -3,10 +3,12 @@
 // named by the path.
 //
 // The first row names the fields. Fields may be quoted (`quote`, default '"'); a quoted
-// field may hold separators, newlines and doubled quotes ("" for "). Rows end at '\n' (or
-// "\r\n"); blank lines are skipped. A row is malformed when its field count differs from
-// the header's, a quote is not closed before the end of the file, a quote appears inside an
-// unquoted field, or text follows a closing quote. With OnMalformed::raise (the default) a
+// field may hold separators, newlines and doubled quotes ("" for "). Rows end at '\n',
+// "\r\n" or a lone '\r' (old Mac files); blank lines are skipped. A row is malformed when
+// its field count differs from the header's, a quote is not closed before the end of the
+// file, a quote appears inside an unquoted field, text follows a closing quote, or it takes
+// more than max_row_bytes (its fields' bytes plus 32 bytes a field: a row of 20 MB of
+// commas would otherwise hold 640 MB of empty fields). With OnMalformed::raise (the default) a
 // malformed row stops the run with an error naming the file and the row's first line; with
 // OnMalformed::emit it becomes a CsvRow with `error` set (and no fields), passed downstream
 // in order, so the user can route it elsewhere (for example with op::branch).
@@ -62,6 +64,8 @@ struct CsvOptions {
   char quote = '"';
   std::size_t batch_size = 1000;
   OnMalformed on_malformed = OnMalformed::raise;
+  /// The most memory one row may take (see above); past it the row is malformed.
+  std::size_t max_row_bytes = std::size_t{16} << 20U;
 };
 
 class CSVSource final : public FixedPartitionedSource<CsvRow, CsvPosition> {
