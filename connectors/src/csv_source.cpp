@@ -176,7 +176,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
  public:
   CsvPartition(const std::filesystem::path& path, const CsvOptions& o,
                std::optional<CsvPosition> resume)
-      : reader_(path, o, {}), o_(o) {
+      : path_(path), reader_(path, o, {}), o_(o) {
     auto header = reader_.next();
     if (!header) {
       done_ = true;  // an empty file: no header, no rows
@@ -186,7 +186,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
       throw std::runtime_error(*header->error);
     }
     header_ = std::make_shared<const std::vector<std::string>>(std::move(header->fields));
-    if (resume) {
+    if (resume && resume_offset(path, {resume->offset, resume->digest}, o.on_changed) != 0) {
       reader_ = CsvReader(path, o, *resume);
     }
   }
@@ -218,9 +218,14 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
     return out;
   }
 
-  [[nodiscard]] CsvPosition snapshot() override { return reader_.position(); }
+  [[nodiscard]] CsvPosition snapshot() override {
+    CsvPosition at = reader_.position();
+    at.digest = file_digest(path_, at.offset);
+    return at;
+  }
 
  private:
+  std::filesystem::path path_;
   CsvReader reader_;
   CsvOptions o_;
   std::shared_ptr<const std::vector<std::string>> header_;

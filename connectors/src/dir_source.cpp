@@ -12,11 +12,12 @@
 namespace weir::files {
 
 DirSource::DirSource(std::filesystem::path dir, std::string glob, std::size_t batch_size,
-                     std::optional<Duration> follow)
+                     std::optional<Duration> follow, OnFileChanged on_changed)
     : dir_(std::move(dir)),
       glob_(std::move(glob)),
       batch_size_(batch_size == 0 ? 1 : batch_size),
-      follow_(follow) {}
+      follow_(follow),
+      on_changed_(on_changed) {}
 
 std::vector<std::string> DirSource::list_parts() const {
   std::error_code ec;
@@ -39,11 +40,12 @@ std::vector<std::string> DirSource::list_parts() const {
   return names;
 }
 
-std::unique_ptr<StatefulSourcePartition<std::string, std::uint64_t>> DirSource::build_part(
+std::unique_ptr<StatefulSourcePartition<std::string, FilePosition>> DirSource::build_part(
     const std::string& /*step_id*/, const std::string& for_part,
-    std::optional<std::uint64_t> resume_state) const {
-  return std::make_unique<detail::LinePartition>(dir_ / for_part, batch_size_,
-                                                 resume_state.value_or(0), follow_);
+    std::optional<FilePosition> resume_state) const {
+  const std::filesystem::path file = dir_ / for_part;
+  const std::uint64_t start = resume_state ? resume_offset(file, *resume_state, on_changed_) : 0;
+  return std::make_unique<detail::LinePartition>(file, batch_size_, start, follow_);
 }
 
 }  // namespace weir::files

@@ -13,9 +13,11 @@
 // OnMalformed::emit it becomes a CsvRow with `error` set (and no fields), passed downstream
 // in order, so the user can route it elsewhere (for example with op::branch).
 //
-// The snapshot is the byte offset and line number after the last row delivered; a resumed
-// run reads the header again and continues at the next row. A missing file is an error when
-// the dataflow is built.
+// The snapshot is the byte offset and line number after the last row delivered, with a
+// digest of what the file held (file_position.hpp); a resumed run reads the header again and
+// continues at the next row of the same file. A file replaced or rewritten since is refused,
+// or read again from its start (CsvOptions::on_changed = OnFileChanged::restart). A missing file is
+// an error when the dataflow is built.
 
 #include <cstdint>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "weir/connectors/files/file_position.hpp"
 #include "weir/inputs/source.hpp"
 
 namespace weir::files {
@@ -46,13 +49,15 @@ struct CsvRow {
   }
 };
 
-/// Where a CSV partition stands: the byte offset and line number of its next row.
+/// Where a CSV partition stands: the byte offset and line number of its next row, and the
+/// digest of the file's bytes before it (file_digest).
 struct CsvPosition {
   std::uint64_t offset = 0;
   std::uint64_t line = 1;
+  std::uint64_t digest = 0;
   template <class Ar>
   void serialize(Ar& ar, unsigned /*version*/) {
-    ar& offset& line;
+    ar& offset& line& digest;
   }
   bool operator==(const CsvPosition&) const = default;
 };
@@ -66,6 +71,8 @@ struct CsvOptions {
   OnMalformed on_malformed = OnMalformed::raise;
   /// The most memory one row may take (see above); past it the row is malformed.
   std::size_t max_row_bytes = std::size_t{16} << 20U;
+  /// Resuming a file that changed since its snapshot: refuse it, or read it from the start.
+  OnFileChanged on_changed = OnFileChanged::raise;
 };
 
 class CSVSource final : public FixedPartitionedSource<CsvRow, CsvPosition> {
