@@ -81,21 +81,26 @@ class Output final : public PortBase {
 /// The frontier of several inputs: the lowest of theirs.
 class FrontierSet {
  public:
-  explicit FrontierSet(std::size_t inputs) : frontiers_(inputs, kFirstEpoch) {}
-  /// Records input i's new frontier; returns the combined frontier if it moved.
+  explicit FrontierSet(std::size_t inputs) : frontiers_(inputs, kFirstEpoch), at_min_(inputs) {}
+  /// Records input i's new frontier; returns the combined frontier if it moved. O(1) but once
+  /// per rise of the lowest, when the inputs are searched: an exchange's W senders each moving
+  /// on once cost O(W), not O(W^2).
   std::optional<Epoch> advance(std::size_t i, Epoch f) {
     if (f <= frontiers_[i]) return std::nullopt;
+    const bool was_lowest = frontiers_[i] == min_;
     frontiers_[i] = f;
-    Epoch m = *std::min_element(frontiers_.begin(), frontiers_.end());
-    if (m <= min_) return std::nullopt;
-    min_ = m;
-    return m;
+    if (!was_lowest || --at_min_ > 0) return std::nullopt;
+    // the last input at the lowest moved on: the lowest rises to the next one
+    min_ = *std::min_element(frontiers_.begin(), frontiers_.end());
+    at_min_ = static_cast<std::size_t>(std::count(frontiers_.begin(), frontiers_.end(), min_));
+    return min_;
   }
   [[nodiscard]] Epoch min() const noexcept { return min_; }
 
  private:
   std::vector<Epoch> frontiers_;
   Epoch min_ = kFirstEpoch;
+  std::size_t at_min_;  // inputs whose frontier is min_
 };
 
 enum class StepRole { input, output, inspect, other };
