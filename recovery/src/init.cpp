@@ -16,7 +16,6 @@ namespace weir::recovery {
 
 namespace fs = std::filesystem;
 using files::DirScan;
-using files::part_index_of;
 using files::part_name;
 using files::scan;
 

@@ -40,7 +40,9 @@ std::exception_ptr RunShared::error() const {
 std::shared_ptr<const RunShared::Assignment> RunShared::assign_all(std::size_t worker,
                                                                    std::vector<std::string> mine) {
   std::unique_lock lock(mutex_);
-  if (stopped()) throw RunStopped();
+  if (stopped()) {
+    throw RunStopped();
+  }
   const std::size_t generation = gather_generation_;
   gather_slots_[worker] = std::move(mine);
   if (++gather_arrived_ == gather_slots_.size()) {
@@ -52,7 +54,9 @@ std::shared_ptr<const RunShared::Assignment> RunShared::assign_all(std::size_t w
     return gather_result_;
   }
   gather_cv_.wait(lock, [&] { return gather_generation_ != generation || stopped(); });
-  if (gather_generation_ == generation) throw RunStopped();
+  if (gather_generation_ == generation) {
+    throw RunStopped();
+  }
   return gather_result_;
 }
 
@@ -66,7 +70,9 @@ ChannelBase& RunShared::channel(const std::string& key,
 
 void RunShared::publish_completed(std::size_t worker, Epoch completed) {
   const Epoch before = completed_[worker].exchange(completed, std::memory_order_acq_rel);
-  if (before == completed) return;
+  if (before == completed) {
+    return;
+  }
   bool rose = false;
   {
     std::lock_guard lock(probe_mutex_);
@@ -89,7 +95,9 @@ void RunShared::publish_completed(std::size_t worker, Epoch completed) {
       rose = true;
     }
   }
-  if (rose) wake_all();
+  if (rose) {
+    wake_all();
+  }
 }
 
 void RunShared::remove_backlog(std::size_t worker, std::int64_t n) {

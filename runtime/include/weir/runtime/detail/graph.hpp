@@ -86,10 +86,14 @@ class FrontierSet {
   /// per rise of the lowest, when the inputs are searched: an exchange's W senders each moving
   /// on once cost O(W), not O(W^2).
   std::optional<Epoch> advance(std::size_t i, Epoch f) {
-    if (f <= frontiers_[i]) return std::nullopt;
+    if (f <= frontiers_[i]) {
+      return std::nullopt;
+    }
     const bool was_lowest = frontiers_[i] == min_;
     frontiers_[i] = f;
-    if (!was_lowest || --at_min_ > 0) return std::nullopt;
+    if (!was_lowest || --at_min_ > 0) {
+      return std::nullopt;
+    }
     // the last input at the lowest moved on: the lowest rises to the next one
     min_ = *std::min_element(frontiers_.begin(), frontiers_.end());
     at_min_ = static_cast<std::size_t>(std::count(frontiers_.begin(), frontiers_.end(), min_));
