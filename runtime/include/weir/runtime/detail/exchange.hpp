@@ -3,9 +3,14 @@
 //
 // The sending side (ExchangeSender) splits each batch into one bucket per worker and moves
 // every non-empty bucket into that worker's mailbox (one lock per batch, never per item);
-// the bucket for its own worker is handed over directly. Frontiers go to every worker.
-// The receiving side (ExchangeInput) drains its mailbox when its node is polled, keeps the
-// frontier of each sending worker, and passes on the lowest.
+// the bucket for its own worker is handed over directly. A sender's frontier is published
+// once, in the channel's SharedFrontier, not sent to every worker: W senders moving on cost
+// O(W) per epoch (a message to each of W mailboxes, and a wake-up each, was O(W^2)); the
+// workers are woken once, when the lowest rises.
+// The receiving side (ExchangeInput) reads the channel's lowest frontier, then drains its
+// mailbox and delivers what it holds, then the frontier if it rose: a sender pushes its
+// batches before it publishes the frontier that follows them, so every batch below the
+// frontier read is in the mailbox by the time it is drained.
 //
 // Buffers travel back: a receiver that did not keep a batch's vector (it consumed the items
 // in place) clears it and returns it to the sending worker, which refills it. So a steady
@@ -15,6 +20,7 @@
 //
 // With a single worker no exchange is built at all: the sender delivers straight through.
 
+#include <atomic>
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -31,9 +37,31 @@ namespace weir::detail {
 template <class T>
 struct ExchangeMessage {
   std::size_t sender;
-  Epoch epoch;  // the batch's epoch, or the sender's new frontier
-  bool is_frontier;
+  Epoch epoch;  // the batch's epoch
   std::vector<T> items;
+};
+
+/// The senders' frontiers of one exchange, shared by its workers: the lowest kept by a
+/// FrontierSet under a lock (a sender publishes once per epoch), readable without one.
+class SharedFrontier {
+ public:
+  explicit SharedFrontier(std::size_t senders) : senders_(senders) {}
+  /// Sender `s` has sent every batch below `f`; true if the lowest rose (wake the workers).
+  bool publish(std::size_t s, Epoch f) {
+    std::lock_guard lock(mutex_);
+    if (auto m = senders_.advance(s, f)) {
+      lowest_.store(*m, std::memory_order_release);
+      return true;
+    }
+    return false;
+  }
+  /// Every sender has sent every batch below this (and pushed it before publishing).
+  [[nodiscard]] Epoch lowest() const noexcept { return lowest_.load(std::memory_order_acquire); }
+
+ private:
+  std::mutex mutex_;
+  FrontierSet senders_;
+  std::atomic<Epoch> lowest_{kFirstEpoch};
 };
 
 template <class T>
@@ -80,13 +108,16 @@ class BufferReturns {
 template <class T>
 class ExchangeChannel final : public ChannelBase {
  public:
-  explicit ExchangeChannel(std::size_t workers) : boxes_(workers), returns_(workers) {}
+  explicit ExchangeChannel(std::size_t workers)
+      : boxes_(workers), returns_(workers), frontier_(workers) {}
   Mailbox<T>& box(std::size_t worker) { return boxes_[worker]; }
   BufferReturns<T>& returns(std::size_t sender) { return returns_[sender]; }
+  SharedFrontier& frontier() { return frontier_; }
 
  private:
   std::vector<Mailbox<T>> boxes_;
   std::vector<BufferReturns<T>> returns_;
+  SharedFrontier frontier_;
 };
 
 template <class T>
@@ -104,44 +135,51 @@ class ExchangeInput {
       : ctx_(ctx),
         channel_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key) : nullptr),
         box_(channel_ != nullptr ? &channel_->box(ctx.index()) : nullptr),
-        senders_(ctx.count()),
         target_(target) {}
 
   void deliver(Epoch epoch, std::vector<T>&& items) { target_.on_batch(epoch, std::move(items)); }
-  void deliver_frontier(std::size_t sender, Epoch f) {
-    if (auto m = senders_.advance(sender, f)) target_.on_frontier(*m);
+  /// The only sender (one worker, no channel) moved on.
+  void deliver_frontier(Epoch f) {
+    if (f > frontier_) {
+      frontier_ = f;
+      target_.on_frontier(f);
+    }
   }
 
-  /// Dispatches whatever other workers sent; returns whether there was anything.
+  /// Dispatches whatever other workers sent, then the senders' frontier if it rose; returns
+  /// whether there was anything.
   bool poll() {
-    if (box_ == nullptr) return false;
+    if (box_ == nullptr) {
+      return false;
+    }
+    // read before draining: every batch below it is in the mailbox by now
+    const Epoch lowest = channel_->frontier().lowest();
     box_->drain(scratch_);
-    if (scratch_.empty()) return false;
+    const bool any = !scratch_.empty() || lowest > frontier_;
     std::int64_t batches = 0;
     for (auto& m : scratch_) {
-      if (m.is_frontier) {
-        deliver_frontier(m.sender, m.epoch);
-      } else {
-        ++batches;
-        deliver(m.epoch, std::move(m.items));
-        if (m.items.capacity() != 0) {  // the target consumed the items in place
-          m.items.clear();
-          channel_->returns(m.sender).give(std::move(m.items));
-        }
+      ++batches;
+      deliver(m.epoch, std::move(m.items));
+      if (m.items.capacity() != 0) {  // the target consumed the items in place
+        m.items.clear();
+        channel_->returns(m.sender).give(std::move(m.items));
       }
     }
     scratch_.clear();
-    if (batches > 0) ctx_.shared().remove_backlog(ctx_.index(), batches);
-    return true;
+    if (batches > 0) {
+      ctx_.shared().remove_backlog(ctx_.index(), batches);
+    }
+    deliver_frontier(lowest);
+    return any;
   }
 
-  [[nodiscard]] Epoch frontier() const noexcept { return senders_.min(); }
+  [[nodiscard]] Epoch frontier() const noexcept { return frontier_; }
 
  private:
   WorkerContext& ctx_;
   ExchangeChannel<T>* channel_;
   Mailbox<T>* box_;
-  FrontierSet senders_;
+  Epoch frontier_ = kFirstEpoch;  // the lowest delivered to the target
   Receiver<T>& target_;
   std::vector<ExchangeMessage<T>> scratch_;
 };
@@ -191,7 +229,7 @@ class ExchangeSender final : public Receiver<T> {
       auto& b = buckets_[w];
       if (w == self || b.empty()) continue;
       ctx_.shared().add_backlog(w, 1);
-      channel_->box(w).push({self, epoch, false, std::move(b)});
+      channel_->box(w).push({self, epoch, std::move(b)});
       ctx_.shared().signal(w).notify();
       b = channel_->returns(self).take();
     }
@@ -199,15 +237,11 @@ class ExchangeSender final : public Receiver<T> {
   }
 
   void on_frontier(Epoch f) override {
-    const std::size_t self = ctx_.index();
-    if (channel_ != nullptr) {
-      for (std::size_t w = 0; w < buckets_.size(); ++w) {
-        if (w == self) continue;
-        channel_->box(w).push({self, f, true, {}});
-        ctx_.shared().signal(w).notify();
-      }
+    if (channel_ == nullptr) {
+      local_.deliver_frontier(f);
+    } else if (channel_->frontier().publish(ctx_.index(), f)) {
+      ctx_.shared().wake_all();  // every worker's input (this one's too) reads it when polled
     }
-    local_.deliver_frontier(self, f);
   }
 
  private:
