@@ -14,11 +14,13 @@
 
 #include <weir/recovery/store.hpp>
 
+#include "store_support.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
 using weir::recovery::RecoveryStore;
 using weir::recovery::StateChanges;
+using weir_test::await_commit;
 using weir_test::TempDir;
 using States = std::vector<std::pair<std::string, std::string>>;
 
@@ -31,12 +33,6 @@ StateChanges epoch_of(weir::Epoch e, int keys) {
     c.put("k" + std::to_string(k), std::to_string(e));
   }
   return c;
-}
-
-void await_commit(const RecoveryStore& store, weir::Epoch epoch) {
-  while (store.committed() < epoch) {
-    std::this_thread::yield();
-  }
 }
 
 /// Runs epochs [from, to) on one worker, each committed before the next.

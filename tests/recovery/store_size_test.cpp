@@ -9,11 +9,13 @@
 
 #include <weir/recovery/store.hpp>
 
+#include "store_support.hpp"
 #include "support.hpp"
 
 namespace fs = std::filesystem;
 using weir::recovery::RecoveryStore;
 using weir::recovery::StateChanges;
+using weir_test::await_commit;
 using weir_test::TempDir;
 
 namespace {
@@ -26,13 +28,6 @@ std::uintmax_t dir_bytes(const fs::path& dir) {
     }
   }
   return n;
-}
-
-/// Waits until the store has committed every epoch below `epoch` (each its own round).
-void await_commit(const RecoveryStore& store, weir::Epoch epoch) {
-  while (store.committed() < epoch) {
-    std::this_thread::yield();
-  }
 }
 
 constexpr std::size_t kParts = 3;
