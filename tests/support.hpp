@@ -16,7 +16,36 @@
 #include <utility>
 #include <vector>
 
-#include <weir/weir.hpp>
+// What a test of a dataflow uses: the dataflow API (runtime, operators), the store, and the
+// testing connectors. A test that uses another connector family includes its headers.
+#include <weir/connectors/testing/testing_sink.hpp>
+#include <weir/connectors/testing/testing_source.hpp>
+#include <weir/core/clock.hpp>
+#include <weir/core/errors.hpp>
+#include <weir/core/stable_hash.hpp>
+#include <weir/inputs/batching.hpp>
+#include <weir/inputs/simple_polling_source.hpp>
+#include <weir/inputs/source.hpp>
+#include <weir/operators/aggregate.hpp>
+#include <weir/operators/collect.hpp>
+#include <weir/operators/enrich.hpp>
+#include <weir/operators/join.hpp>
+#include <weir/operators/stateful.hpp>
+#include <weir/operators/stateless.hpp>
+#include <weir/operators/windowing/aggregates.hpp>
+#include <weir/operators/windowing/clocks.hpp>
+#include <weir/operators/windowing/join_window.hpp>
+#include <weir/operators/windowing/metadata.hpp>
+#include <weir/operators/windowing/partition_clock.hpp>
+#include <weir/operators/windowing/window.hpp>
+#include <weir/operators/windowing/windowers.hpp>
+#include <weir/outputs/sink.hpp>
+#include <weir/recovery/store.hpp>
+#include <weir/runtime/core_operators.hpp>
+#include <weir/runtime/dataflow.hpp>
+#include <weir/runtime/run.hpp>
+#include <weir/runtime/run_main.hpp>
+#include <weir/runtime/stateful_logic.hpp>
 
 namespace Catch {
 // Readable failure messages for the pairs keyed streams are made of.
@@ -45,8 +74,8 @@ std::vector<T> sorted(std::vector<T> v) {
 /// would: on_batch, or on_batch_begin (if any), on_value for each value and then on_batch_end.
 template <class Logic, class K, class V, class E>
 weir::StateAction apply_batch(Logic& logic, std::vector<std::pair<K, V>>& items, E& emit) {
-  if constexpr (weir::detail::HasOnValue<Logic, V, E>) {
-    if constexpr (weir::detail::HasOnBatchBegin<Logic, E>) {
+  if constexpr (weir::HasOnValue<Logic, V, E>) {
+    if constexpr (weir::HasOnBatchBegin<Logic, E>) {
       if (!items.empty()) logic.on_batch_begin(emit);
     }
     for (auto& item : items) logic.on_value(std::move(item.second), emit);

@@ -27,7 +27,7 @@ namespace {
 class CsvReader {
  public:
   CsvReader(const std::filesystem::path& path, const CsvOptions& o, CsvPosition at)
-      : path_(path), in_(path, std::ios::binary), o_(o), at_(at) {
+      : path_(path), in_(path, std::ios::binary), options_(o), at_(at) {
     if (!in_) {
       throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
     }
@@ -111,7 +111,7 @@ class CsvReader {
     };
     auto too_large = [&] {
       return fail(fmt::format("the row takes more than {} bytes (CsvOptions::max_row_bytes)",
-                              o_.max_row_bytes));
+                              options_.max_row_bytes));
     };
     while (true) {
       const int c = take();
@@ -120,18 +120,18 @@ class CsvReader {
         r.fields.push_back(std::move(field));
         return r;
       }
-      if (++bytes > o_.max_row_bytes) {
+      if (++bytes > options_.max_row_bytes) {
         return too_large();
       }
-      if (c == o_.separator) {
+      if (c == options_.separator) {
         r.fields.push_back(std::move(field));
         field.clear();
         quoted = false;
         bytes += sizeof(std::string);
-        if (bytes > o_.max_row_bytes) {
+        if (bytes > options_.max_row_bytes) {
           return too_large();
         }
-      } else if (c == o_.quote) {
+      } else if (c == options_.quote) {
         if (quoted || !field.empty()) {
           return fail("a quote inside an unquoted field");
         }
@@ -144,13 +144,13 @@ class CsvReader {
                                   where(r.line));
             return r;
           }
-          if (++bytes > o_.max_row_bytes) {
+          if (++bytes > options_.max_row_bytes) {
             return too_large();
           }
-          if (q == o_.quote) {
-            if (peek() == o_.quote) {
+          if (q == options_.quote) {
+            if (peek() == options_.quote) {
               take();
-              field.push_back(o_.quote);
+              field.push_back(options_.quote);
               continue;
             }
             break;
@@ -168,7 +168,7 @@ class CsvReader {
 
   std::filesystem::path path_;
   std::ifstream in_;
-  CsvOptions o_;
+  CsvOptions options_;
   CsvPosition at_;
 };
 
@@ -176,7 +176,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
  public:
   CsvPartition(const std::filesystem::path& path, const CsvOptions& o,
                std::optional<CsvPosition> resume)
-      : path_(path), reader_(path, o, {}), o_(o) {
+      : path_(path), reader_(path, o, {}), options_(o) {
     auto header = reader_.next();
     if (!header) {
       done_ = true;  // an empty file: no header, no rows
@@ -196,7 +196,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
       return end_of_partition;
     }
     std::vector<CsvRow> out;
-    while (out.size() < o_.batch_size) {
+    while (out.size() < options_.batch_size) {
       auto r = reader_.next();
       if (!r) {
         done_ = true;
@@ -207,7 +207,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
                                r->fields.size(), header_->size());
         r->fields.clear();
       }
-      if (r->error && o_.on_malformed == OnMalformed::raise) {
+      if (r->error && options_.on_malformed == OnMalformed::raise) {
         throw std::runtime_error(*r->error);
       }
       out.push_back(CsvRow{header_, std::move(r->fields), r->line, std::move(r->error)});
@@ -227,7 +227,7 @@ class CsvPartition final : public StatefulSourcePartition<CsvRow, CsvPosition> {
  private:
   std::filesystem::path path_;
   CsvReader reader_;
-  CsvOptions o_;
+  CsvOptions options_;
   std::shared_ptr<const std::vector<std::string>> header_;
   bool done_ = false;
 };

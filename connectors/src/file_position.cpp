@@ -8,17 +8,13 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "weir/core/stable_hash.hpp"
+
 namespace weir::files {
 
 namespace {
 
 constexpr std::uint64_t kStretch = 4096;
-
-void mix(std::uint64_t& h, const char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    h = (h ^ static_cast<unsigned char>(p[i])) * 0x100000001b3ULL;
-  }
-}
 
 }  // namespace
 
@@ -27,7 +23,7 @@ std::uint64_t file_digest(const std::filesystem::path& path, std::uint64_t offse
   if (!in) {
     throw std::runtime_error(fmt::format("cannot open file '{}'", path.string()));
   }
-  std::uint64_t h = 0xcbf29ce484222325ULL;
+  std::uint64_t h = hash::kFnvOffset;
   std::array<char, kStretch> buf{};
   auto stretch = [&](std::uint64_t from, std::uint64_t to) {
     in.seekg(static_cast<std::streamoff>(from));
@@ -36,7 +32,7 @@ std::uint64_t file_digest(const std::filesystem::path& path, std::uint64_t offse
       throw std::runtime_error(
           fmt::format("file '{}' is shorter than the {} bytes read before", path.string(), offset));
     }
-    mix(h, buf.data(), static_cast<std::size_t>(n));
+    h = hash::fnv1a({buf.data(), static_cast<std::size_t>(n)}, h);
   };
   stretch(0, std::min(kStretch, offset));
   stretch(offset - std::min(kStretch, offset), offset);

@@ -19,7 +19,7 @@ using tcp = asio::ip::tcp;
 class WebSocketPartition final : public StatefulSourcePartition<std::string, std::uint64_t> {
  public:
   WebSocketPartition(const WebSocketOptions& o, std::uint64_t received)
-      : o_(o),
+      : options_(o),
         delivered_(received),
         read_(received),
         batches_([this](AsyncChannel<std::string>& out) { return produce(out); }, o.poll,
@@ -37,17 +37,19 @@ class WebSocketPartition final : public StatefulSourcePartition<std::string, std
  private:
   asio::awaitable<void> produce(AsyncChannel<std::string>& out) {
     auto ex = co_await asio::this_coro::executor;
-    auto backoff = o_.backoff;
+    auto backoff = options_.backoff;
     while (true) {
       try {
         tcp::resolver resolver(ex);
         beast::websocket::stream<beast::tcp_stream> ws(ex);
-        auto endpoints = co_await resolver.async_resolve(o_.host, o_.port, asio::use_awaitable);
+        auto endpoints =
+            co_await resolver.async_resolve(options_.host, options_.port, asio::use_awaitable);
         co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::use_awaitable);
-        co_await ws.async_handshake(o_.host + ":" + o_.port, o_.target, asio::use_awaitable);
-        backoff = o_.backoff;
-        if (o_.hello) {
-          if (auto hello = o_.hello(read_)) {
+        co_await ws.async_handshake(options_.host + ":" + options_.port, options_.target,
+                                    asio::use_awaitable);
+        backoff = options_.backoff;
+        if (options_.hello) {
+          if (auto hello = options_.hello(read_)) {
             co_await ws.async_write(asio::buffer(*hello), asio::use_awaitable);
           }
         }
@@ -64,11 +66,11 @@ class WebSocketPartition final : public StatefulSourcePartition<std::string, std
       }
       asio::steady_timer timer(ex, backoff);
       co_await timer.async_wait(asio::use_awaitable);
-      backoff = std::min(backoff * 2, o_.max_backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
     }
   }
 
-  WebSocketOptions o_;
+  WebSocketOptions options_;
   std::uint64_t delivered_;  // handed to the dataflow
   std::uint64_t read_;       // read from the socket (some may wait in the channel)
   BatchAsync<std::string> batches_;

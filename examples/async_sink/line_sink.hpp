@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include <weir/weir.hpp>
+#include <weir/outputs/sink.hpp>
 
 namespace async_sink {
 

@@ -3,6 +3,8 @@
 //
 //   http_poll [-w WORKERS] HOST PORT TARGET
 
+#include <weir/weir.hpp>
+
 #include "poller.hpp"
 
 int main(int argc, char** argv) {

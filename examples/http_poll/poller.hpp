@@ -10,7 +10,9 @@
 #include <chrono>
 #include <string>
 
-#include <weir/weir.hpp>
+#include <weir/core/clock.hpp>
+#include <weir/core/errors.hpp>
+#include <weir/inputs/simple_polling_source.hpp>
 
 namespace http_poll {
 

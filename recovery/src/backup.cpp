@@ -44,7 +44,7 @@ Epoch backup_store(const fs::path& dir, const fs::path& dest) {
     for (std::size_t i = 0; i < count; ++i) {
       readers.push_back(std::make_unique<sqlite::Db>((dir / files::part_name(i)).string(), false));
       readers.back()->exec("BEGIN");
-      readers.back()->query_int("SELECT count(*) FROM parts");  // the read transaction starts
+      readers.back()->query_int("SELECT count(*) FROM partitions");  // the read transaction starts
     }
     for (auto& l : locks) {
       l->exec("ROLLBACK");

@@ -32,9 +32,9 @@ bool unfinished_init(const DirScan& found) {
   for (const auto& path : found.parts) {
     try {
       sqlite::Db db(path.string(), false);
-      sqlite::Stmt q(db, "SELECT part_count, store_id FROM parts");
+      sqlite::Stmt q(db, "SELECT part_count, store_id FROM partitions");
       if (!q.step() || (store && *store != q.bytes(1)) ||
-          db.query_int("SELECT count(*) FROM exs") != 0) {
+          db.query_int("SELECT count(*) FROM executions") != 0) {
         return false;
       }
       count = static_cast<std::size_t>(q.int64(0));
@@ -83,7 +83,7 @@ void init_store(const fs::path& dir, std::size_t count) {
       sqlite::Db db(file.string(), true);
       db.exec(schema::kTables);
       sqlite::Stmt ins(db,
-                       "INSERT INTO parts (part_index, part_count, store_id, format) "
+                       "INSERT INTO partitions (part_index, part_count, store_id, format) "
                        "VALUES (?1, ?2, ?3, ?4)");
       ins.bind(1, static_cast<std::int64_t>(i))
           .bind(2, static_cast<std::int64_t>(count))

@@ -14,7 +14,7 @@ namespace weir::recovery::schema {
 // Pages of 64 KiB: large rounds insert few, large rows.
 const char* const kTables = R"sql(
 PRAGMA page_size = 65536;
-CREATE TABLE IF NOT EXISTS parts (
+CREATE TABLE IF NOT EXISTS partitions (
   part_index INTEGER PRIMARY KEY CHECK (part_index >= 0),
   part_count INTEGER NOT NULL CHECK (part_count > 0),
   store_id TEXT NOT NULL,
@@ -22,35 +22,35 @@ CREATE TABLE IF NOT EXISTS parts (
   created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CHECK (part_index < part_count)
 ) STRICT;
-CREATE TABLE IF NOT EXISTS exs (
-  ex_num INTEGER PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS executions (
+  execution INTEGER PRIMARY KEY,
   worker_count INTEGER NOT NULL CHECK (worker_count > 0),
   resume_epoch INTEGER NOT NULL,
   flow_id TEXT NOT NULL,
   stateful_steps TEXT NOT NULL
 ) STRICT;
-CREATE TABLE IF NOT EXISTS fronts (
-  ex_num INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS frontiers (
+  execution INTEGER NOT NULL,
   worker_index INTEGER NOT NULL,
-  worker_frontier INTEGER NOT NULL,
-  PRIMARY KEY (ex_num, worker_index)
+  frontier INTEGER NOT NULL,
+  PRIMARY KEY (execution, worker_index)
 ) STRICT;
 CREATE TABLE IF NOT EXISTS commits (
   part_index INTEGER PRIMARY KEY,
   commit_epoch INTEGER NOT NULL
 ) STRICT;
-CREATE TABLE IF NOT EXISTS snaps (
+CREATE TABLE IF NOT EXISTS snapshots (
   step_id TEXT NOT NULL,
   bucket INTEGER NOT NULL,
-  snap_epoch INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
   seq INTEGER NOT NULL,
   segment BLOB NOT NULL,
-  PRIMARY KEY (step_id, bucket, snap_epoch, seq)
+  PRIMARY KEY (step_id, bucket, epoch, seq)
 ) STRICT, WITHOUT ROWID;
 )sql";
 
 std::string format_id() {
-  return fmt::format("weir-snapshot-6 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
+  return fmt::format("weir-snapshot-7 buckets-{} boost-archive-{} {}-endian long-{} size_t-{}",
                      kSnapshotBuckets,
                      static_cast<unsigned>(boost::archive::BOOST_ARCHIVE_VERSION()),
                      std::endian::native == std::endian::little ? "little" : "big", sizeof(long),

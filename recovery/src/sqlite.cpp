@@ -87,7 +87,8 @@ void copy_database(Db& from, Db& to) {
 }
 
 Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
-  const int rc = sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  const int rc =
+      sqlite3_prepare_v3(db.handle(), sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) {
     db.fail(rc, fmt::format("preparing '{}'", sql));
   }
@@ -95,16 +96,16 @@ Stmt::Stmt(Db& db, const char* sql) : db_(&db) {
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {
   if (this != &o) {
-    sqlite3_finalize(s_);
+    sqlite3_finalize(stmt_);
     db_ = o.db_;
-    s_ = o.s_;
-    o.s_ = nullptr;
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
   }
   return *this;
 }
 
 Stmt& Stmt::bind(int i, std::int64_t v) {
-  const int rc = sqlite3_bind_int64(s_, i, v);
+  const int rc = sqlite3_bind_int64(stmt_, i, v);
   if (rc != SQLITE_OK) {
     db_->fail(rc, "binding a value");
   }
@@ -112,7 +113,7 @@ Stmt& Stmt::bind(int i, std::int64_t v) {
 }
 
 Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
-  const int rc = sqlite3_bind_blob64(s_, i, bytes.data(), bytes.size(), SQLITE_STATIC);
+  const int rc = sqlite3_bind_blob64(stmt_, i, bytes.data(), bytes.size(), SQLITE_STATIC);
   if (rc != SQLITE_OK) {
     db_->fail(rc, "binding a value");
   }
@@ -120,7 +121,8 @@ Stmt& Stmt::bind_blob(int i, std::string_view bytes) {
 }
 
 Stmt& Stmt::bind_text(int i, std::string_view text) {
-  const int rc = sqlite3_bind_text64(s_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, i, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8);
   if (rc != SQLITE_OK) {
     db_->fail(rc, "binding a value");
   }
@@ -128,7 +130,7 @@ Stmt& Stmt::bind_text(int i, std::string_view text) {
 }
 
 Stmt& Stmt::bind_null(int i) {
-  const int rc = sqlite3_bind_null(s_, i);
+  const int rc = sqlite3_bind_null(stmt_, i);
   if (rc != SQLITE_OK) {
     db_->fail(rc, "binding a value");
   }
@@ -136,15 +138,15 @@ Stmt& Stmt::bind_null(int i) {
 }
 
 bool Stmt::step() {
-  const int rc = sqlite3_step(s_);
+  const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) {
     return true;
   }
   if (rc == SQLITE_DONE) {
     return false;
   }
-  sqlite3_reset(s_);
-  db_->fail(rc, fmt::format("running '{}'", sqlite3_sql(s_)));
+  sqlite3_reset(stmt_);
+  db_->fail(rc, fmt::format("running '{}'", sqlite3_sql(stmt_)));
 }
 
 void Stmt::run() {
@@ -153,11 +155,11 @@ void Stmt::run() {
   reset();
 }
 
-void Stmt::reset() { sqlite3_reset(s_); }
+void Stmt::reset() { sqlite3_reset(stmt_); }
 
 std::string Stmt::bytes(int col) const {
-  const void* p = sqlite3_column_blob(s_, col);
-  const int n = sqlite3_column_bytes(s_, col);
+  const void* p = sqlite3_column_blob(stmt_, col);
+  const int n = sqlite3_column_bytes(stmt_, col);
   return p == nullptr ? std::string()
                       : std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
 }

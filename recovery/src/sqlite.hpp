@@ -21,9 +21,9 @@ class Stmt {
   Stmt(Db& db, const char* sql);
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
   Stmt& operator=(Stmt&& o) noexcept;
-  ~Stmt() { sqlite3_finalize(s_); }
+  ~Stmt() { sqlite3_finalize(stmt_); }
 
   Stmt& bind(int i, std::int64_t v);
   /// Binds bytes without copying: they must outlive the next step().
@@ -36,13 +36,15 @@ class Stmt {
   void run();
   void reset();
 
-  [[nodiscard]] std::int64_t int64(int col) const { return sqlite3_column_int64(s_, col); }
-  [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  [[nodiscard]] std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+  [[nodiscard]] bool is_null(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
   [[nodiscard]] std::string bytes(int col) const;
 
  private:
   Db* db_ = nullptr;
-  sqlite3_stmt* s_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
 };
 
 class Db {

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
       if (argc != 4) {
         return usage_error("backup takes the store's directory and a destination directory");
       }
-      const weir::recovery::Epoch epoch = weir::recovery::backup_store(argv[2], argv[3]);
+      const weir::Epoch epoch = weir::recovery::backup_store(argv[2], argv[3]);
       fmt::print("copied the store in {} into {}: it resumes at epoch {}\n", argv[2], argv[3],
                  epoch);
       return 0;

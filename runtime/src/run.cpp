@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "weir/inputs/errors.hpp"
+#include "weir/core/errors.hpp"
 #include "weir/recovery/store.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
 

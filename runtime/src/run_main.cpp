@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "weir/runtime/errors.hpp"
+#include "weir/core/errors.hpp"
 #include "weir/runtime/run.hpp"
 
 namespace weir {

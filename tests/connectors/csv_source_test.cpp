@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include <weir/connectors/files/csv_source.hpp>
+
 #include "support.hpp"
 
 using weir::files::CsvOptions;

@@ -2,6 +2,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <weir/connectors/files/dir_sink.hpp>
+
 #include "support.hpp"
 
 using KS = std::pair<std::string, std::string>;

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <weir/connectors/files/file_sink.hpp>
+
 #include "support.hpp"
 
 using namespace std::chrono_literals;

@@ -2,6 +2,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include <weir/connectors/files/csv_source.hpp>
+#include <weir/connectors/files/dir_source.hpp>
+#include <weir/connectors/files/file_position.hpp>
+#include <weir/connectors/files/file_source.hpp>
+
 #include "support.hpp"
 
 namespace fs = std::filesystem;

@@ -7,6 +7,9 @@
 #include <weir/connectors/kafka/kafka_source.hpp>
 #include <weir/connectors/kafka/serde.hpp>
 
+#include <weir/connectors/kafka/message.hpp>
+#include <weir/connectors/kafka/mock_cluster.hpp>
+
 #include "kafka_support.hpp"
 
 using weir::kafka::KafkaSink;

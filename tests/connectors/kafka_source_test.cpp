@@ -5,6 +5,11 @@
 
 #include <weir/connectors/kafka/kafka_source.hpp>
 
+#include <weir/connectors/kafka/kafka_sink.hpp>
+#include <weir/connectors/kafka/message.hpp>
+#include <weir/connectors/kafka/mock_cluster.hpp>
+#include <weir/connectors/kafka/serde.hpp>
+
 #include "kafka_support.hpp"
 
 using weir::kafka::KafkaMessage;

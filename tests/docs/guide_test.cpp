@@ -6,14 +6,19 @@
 
 #include <weir/recovery/store.hpp>
 
+#include <weir/connectors/files/file_sink.hpp>
+#include <weir/inputs/push_source.hpp>
+
+#include "doc_excerpts.hpp"
 #include "job_queue_source.hpp"
 #include "shard_source.hpp"
 #include "support.hpp"
 #include "table_export.hpp"
 
+using weir_test::Lines;
+using weir_test::lines_of;
 using weir_test::read_file;
 using weir_test::TempDir;
-using Lines = std::vector<std::string>;
 
 namespace {
 
@@ -64,9 +69,6 @@ std::int64_t jobs_left(const std::filesystem::path& path) {
   return count.int64(0);
 }
 
-Lines split_lines(const std::string& text);
-Lines lines_of(const std::filesystem::path& path) { return split_lines(read_file(path)); }
-
 /// source -> a step that fails once `fail_after` items went through (if set) -> FileSink at
 /// `out`, with an epoch per batch and the store in `store`.
 template <class Source>
@@ -92,38 +94,6 @@ void run_to_file(const Source& source, const TempDir& store, const std::filesyst
   } else {
     CHECK(weir::run(flow, config) == weir::RunOutcome::completed);
   }
-}
-
-Lines split_lines(const std::string& text) {
-  Lines out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
-
-/// Whether `block` is a run of consecutive lines of `file`, all shifted right by one indent.
-bool is_excerpt_of(const Lines& block, const Lines& file) {
-  for (std::size_t at = 0; at + block.size() <= file.size(); ++at) {
-    const auto& first = file[at];
-    if (first.size() < block[0].size() ||
-        first.compare(first.size() - block[0].size(), block[0].size(), block[0]) != 0) {
-      continue;
-    }
-    const std::string indent = first.substr(0, first.size() - block[0].size());
-    if (indent.find_first_not_of(' ') != std::string::npos) {
-      continue;
-    }
-    bool all = true;
-    for (std::size_t i = 0; all && i < block.size(); ++i) {
-      all = block[i].empty() ? file[at + i].empty() : file[at + i] == indent + block[i];
-    }
-    if (all) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /// What a run of `source` that does not fail writes, on a fresh store.
@@ -230,27 +200,5 @@ TEST_CASE("guide: a StatefulProducer (TableCopy) resumes from its state: exactly
 }
 
 TEST_CASE("guide: every code excerpt in docs/sources.md is part of the file it names") {
-  const std::filesystem::path root = WEIR_SOURCE_DIR;
-  const auto guide = lines_of(root / "docs/sources.md");
-  const std::string marker = "<!-- excerpt: ";
-  int excerpts = 0;
-  for (std::size_t i = 0; i < guide.size(); ++i) {
-    if (guide[i] != "```cpp") {
-      continue;
-    }
-    INFO("docs/sources.md line " << i + 1);
-    REQUIRE(i > 0);
-    REQUIRE(guide[i - 1].rfind(marker, 0) == 0);  // every block names its file
-    const std::string file =
-        guide[i - 1].substr(marker.size(), guide[i - 1].size() - marker.size() - 4);
-    Lines block;
-    for (++i; i < guide.size() && guide[i] != "```"; ++i) {
-      block.push_back(guide[i]);
-    }
-    INFO("excerpt of " << file);
-    REQUIRE(!block.empty());
-    CHECK(is_excerpt_of(block, lines_of(root / file)));
-    ++excerpts;
-  }
-  CHECK(excerpts == 9);
+  CHECK(weir_test::check_excerpts(WEIR_SOURCE_DIR, "docs/sources.md") == 9);
 }

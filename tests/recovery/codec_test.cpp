@@ -6,7 +6,7 @@
 #include <chrono>
 #include <tuple>
 #include <variant>
-#include <weir/inputs/clock.hpp>
+#include <weir/core/clock.hpp>
 #include <weir/recovery/codec.hpp>
 
 using namespace std::chrono_literals;

@@ -9,6 +9,8 @@
 
 #include <weir/recovery/snapshot.hpp>
 
+#include "entries.hpp"  // the store's private reading of the entry format
+
 using Entry = std::pair<std::string, std::optional<std::string>>;
 using weir::recovery::Buckets;
 using weir::recovery::kSnapshotBuckets;

@@ -9,7 +9,7 @@ namespace weir_test {
 
 /// Waits until `store` has committed every epoch below `epoch` (so each epoch a test writes
 /// and waits for is its own round of the writer).
-inline void await_commit(const weir::recovery::RecoveryStore& store, weir::recovery::Epoch epoch) {
+inline void await_commit(const weir::recovery::RecoveryStore& store, weir::Epoch epoch) {
   while (store.committed() < epoch) {
     std::this_thread::yield();
   }

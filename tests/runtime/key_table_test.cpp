@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include <weir/runtime/detail/key_table.hpp>
+#include <weir/runtime/key_table.hpp>
 
 namespace {
 
@@ -27,7 +27,7 @@ struct weir::StableHash<Crowded> {
 namespace {
 
 template <class K>
-void check_against_map(const weir::detail::KeyTable<K, int>& table, const std::map<int, int>& model,
+void check_against_map(const weir::KeyTable<K, int>& table, const std::map<int, int>& model,
                        auto make_key) {
   REQUIRE(table.size() == model.size());
   for (const auto& [id, value] : model) {
@@ -39,7 +39,7 @@ void check_against_map(const weir::detail::KeyTable<K, int>& table, const std::m
 
 template <class K>
 void random_inserts_and_erases(auto make_key) {
-  weir::detail::KeyTable<K, int> table;
+  weir::KeyTable<K, int> table;
   std::map<int, int> model;
   std::mt19937 rng(7);
   for (int step = 0; step < 20000; ++step) {
@@ -76,10 +76,9 @@ TEST_CASE("KeyTable keeps colliding keys reachable through erases", "[key_table]
 
 TEST_CASE("KeyTable places integer keys by a multiplication, other keys by their stable hash",
           "[key_table]") {
-  using Ints = weir::detail::KeyTable<std::uint64_t, int>;
+  using Ints = weir::KeyTable<std::uint64_t, int>;
   CHECK(Ints::hash_of(3) == 3 * 0x9e3779b97f4a7c15ULL);
-  CHECK(weir::detail::KeyTable<std::string, int>::hash_of("k") ==
-        weir::stable_hash(std::string("k")));
+  CHECK(weir::KeyTable<std::string, int>::hash_of("k") == weir::stable_hash(std::string("k")));
   // dense ids: 1,000 of them in 2,048 slots, each found where it was put
   Ints table;
   for (int i = 0; i < 1000; ++i) {
@@ -98,7 +97,7 @@ TEST_CASE("KeyTable places integer keys by a multiplication, other keys by their
 }
 
 TEST_CASE("KeyTable erase moves the last entry into the hole", "[key_table]") {
-  weir::detail::KeyTable<std::string, int> table;
+  weir::KeyTable<std::string, int> table;
   const std::vector<std::string> keys = {"k0", "k1", "k2", "k3", "k4"};
   for (int i = 0; i < 5; ++i) {
     table.insert(keys[i], table.hash_of(keys[i]), i);
@@ -120,8 +119,8 @@ TEST_CASE(
   struct Big {
     std::uint64_t words[9];
   };
-  using BigTable = weir::detail::KeyTable<std::uint64_t, Big>;
-  using SmallTable = weir::detail::KeyTable<std::uint64_t, int>;
+  using BigTable = weir::KeyTable<std::uint64_t, Big>;
+  using SmallTable = weir::KeyTable<std::uint64_t, int>;
   STATIC_REQUIRE(sizeof(BigTable::Entry) == 128);  // 8 + 72 + 8 bytes, to a whole pair
   STATIC_REQUIRE(sizeof(SmallTable::Entry) == 24);
   BigTable table;

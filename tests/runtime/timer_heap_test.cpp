@@ -14,12 +14,12 @@ namespace {
 Instant at(int s) { return Instant{} + std::chrono::seconds(s); }
 
 std::vector<std::size_t> drain(TimerHeap& h) {
-  std::vector<std::size_t> slots;
+  std::vector<std::size_t> entries;
   while (!h.empty()) {
-    slots.push_back(h.top_slot());
+    entries.push_back(h.top_entry());
     h.pop();
   }
-  return slots;
+  return entries;
 }
 }  // namespace
 

@@ -16,7 +16,8 @@
 // every item it produced was delivered.
 //
 // Because the producer is paused between polls, its socket keep-alives stall while the
-// worker is busy elsewhere (the model's batch_async behaves the same).
+// worker is busy elsewhere (Bytewax's batch_async, which runs its asyncio loop only inside a
+// poll, behaves the same).
 //
 // This header pulls in Boost.Asio: include it only where a source uses it.
 

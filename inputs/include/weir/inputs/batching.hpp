@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "weir/inputs/errors.hpp"
+#include "weir/core/errors.hpp"
 #include "weir/inputs/source.hpp"
 
 namespace weir {

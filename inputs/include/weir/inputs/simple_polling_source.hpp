@@ -14,8 +14,8 @@
 #include <variant>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
-#include "weir/inputs/errors.hpp"
+#include "weir/core/clock.hpp"
+#include "weir/core/errors.hpp"
 #include "weir/inputs/source.hpp"
 
 namespace weir {

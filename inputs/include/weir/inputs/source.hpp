@@ -2,7 +2,7 @@
 // The pull-style source API: what the runtime polls, and how a source is split into
 // partitions spread over workers.
 //
-// Contract (the runtime enforces it; see runtime/README in the headers of weir::runtime):
+// Contract (the runtime enforces it: weir/runtime/detail/source_nodes.hpp polls partitions):
 //  * next_batch() never blocks. It returns the items ready now (an empty vector means
 //    "nothing now", not the end), or `end_of_partition` once the partition is exhausted.
 //    An exhausted partition is closed exactly once and never polled again.
@@ -27,11 +27,10 @@
 #include <string>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
+#include "weir/core/epoch.hpp"
 
 namespace weir {
-
-using Epoch = std::uint64_t;
 
 /// What next_batch returns: a batch (possibly empty), or end_of_partition.
 template <class X>

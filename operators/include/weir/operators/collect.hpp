@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 #include "weir/runtime/core_operators.hpp"
 
 namespace weir::op {

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-namespace weir {
+#include "weir/core/epoch.hpp"
 
-using Epoch = std::uint64_t;
+namespace weir {
 
 template <class X>
 class StatelessSinkPartition {

@@ -3,14 +3,14 @@
 // a tool) can tell them apart without reading message text. Every message names the recovery
 // directory and, where one is at fault, the partition file.
 
-#include <stdexcept>
+#include "weir/core/errors.hpp"
 
 namespace weir::recovery {
 
 /// Any refusal or failure of the recovery store.
-class RecoveryError : public std::runtime_error {
+class RecoveryError : public weir::Error {
  public:
-  using std::runtime_error::runtime_error;
+  using weir::Error::Error;
 };
 
 /// The directory does not exist, or holds no partitions.

@@ -21,8 +21,8 @@
 #include <typeinfo>
 #include <vector>
 
+#include "weir/core/errors.hpp"
 #include "weir/runtime/detail/graph.hpp"
-#include "weir/runtime/errors.hpp"
 
 namespace weir {
 
@@ -100,6 +100,9 @@ class Stream {
   using value_type = T;
   [[nodiscard]] Dataflow& flow() const noexcept { return *flow_; }
   [[nodiscard]] detail::PortId port() const noexcept { return port_; }
+  /// Whether any step reads this stream. Only final once the flow is complete: a step asks at
+  /// run time (when its logic is built) whether an output it could skip has readers.
+  [[nodiscard]] bool has_readers() const;
 
  private:
   friend class Dataflow;
@@ -172,5 +175,10 @@ class Dataflow {
   std::vector<std::string> prefixes_;
   detail::PortId next_port_ = 0;
 };
+
+template <class T>
+bool Stream<T>::has_readers() const {
+  return flow_->has_readers(port_);
+}
 
 }  // namespace weir

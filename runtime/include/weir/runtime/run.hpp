@@ -24,7 +24,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 #include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/dataflow.hpp"
 

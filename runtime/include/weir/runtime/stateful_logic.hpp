@@ -26,10 +26,10 @@
 //
 // Lifecycle, per key: on_batch gets all the key's values of a batch at once, in arrival
 // order (keys in the order they first appear in the batch; a discard drops the values after
-// it in the same call, as in the model); on_notify runs once when notify_at() has passed (and must
-// be re-requested through notify_at to run again); on_eof runs once for every remaining key, in
-// ascending key order, when the upstream ends. Returning StateAction::discard drops the
-// key's logic (a later value builds a fresh one). notify_at() is asked after each call.
+// it in the same call, as Bytewax's StatefulBatchLogic does); on_notify runs once when notify_at()
+// has passed (and must be re-requested through notify_at to run again); on_eof runs once for every
+// remaining key, in ascending key order, when the upstream ends. Returning StateAction::discard
+// drops the key's logic (a later value builds a fresh one). notify_at() is asked after each call.
 //
 // Instead of on_batch, a logic may take the batch value by value, which spares grouping the
 // batch by key (worth it when a key's values are spread over the batch):
@@ -64,7 +64,7 @@
 #include <variant>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 
 namespace weir {
 
@@ -184,12 +184,35 @@ class SplitEmit {
 template <class Logic>
 using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().snapshot())>;
 
-namespace detail {
+// The parts of the logic contract, one concept each, public so an operator written outside
+// the runtime (a built-in one or a user's) can forward exactly the optional calls its inner
+// logic has (as op::stateful's shims do).
+
+/// A logic declares output_type and has snapshot().
 template <class Logic>
 concept HasOutputAndSnapshot = requires(const Logic& cl) {
-  typename Logic::output_type;
-  cl.snapshot();
-};
+                                 typename Logic::output_type;
+                                 cl.snapshot();
+                               };
+/// A logic that takes a key's values a batch at a time.
+template <class Logic, class K, class V, class E>
+concept HasOnBatch = requires(Logic& l, Values<K, V> vs, E& em) {
+                       { l.on_batch(vs, em) } -> std::same_as<StateAction>;
+                     };
+/// A logic that takes values one by one, then is told the batch ended.
+template <class Logic, class V, class E>
+concept HasOnValue = requires(Logic& l, V v, E& em) {
+                       l.on_value(std::move(v), em);
+                       { l.on_batch_end(em) } -> std::same_as<StateAction>;
+                     };
+/// A value-by-value logic told where each batch begins for its key.
+template <class Logic, class E>
+concept HasOnBatchBegin = requires(Logic& l, E& em) { l.on_batch_begin(em); };
+/// A logic driven one of the two ways.
+template <class Logic, class K, class V, class E>
+concept DrivenBy = HasOnBatch<Logic, K, V, E> || HasOnValue<Logic, V, E>;
+
+namespace detail {
 /// The Emit a logic of output W is handed: Emit<K, W>, or for a split, SplitEmit<K, A...>.
 template <class K, class W>
 struct SplitEmitOf {};
@@ -197,49 +220,37 @@ template <class K, class... A>
 struct SplitEmitOf<K, std::variant<A...>> {
   using type = SplitEmit<K, A...>;
 };
-template <class Logic, class K, class V, class E>
-concept HasOnBatch = requires(Logic& l, Values<K, V> vs, E& em) {
-  { l.on_batch(vs, em) } -> std::same_as<StateAction>;
-};
-template <class Logic, class V, class E>
-concept HasOnValue = requires(Logic& l, V v, E& em) {
-  l.on_value(std::move(v), em);
-  { l.on_batch_end(em) } -> std::same_as<StateAction>;
-};
-template <class Logic, class E>
-concept HasOnBatchBegin = requires(Logic& l, E& em) {
-  l.on_batch_begin(em);
-};
-template <class Logic, class K, class V, class E>
-concept DrivenBy = HasOnBatch<Logic, K, V, E> || HasOnValue<Logic, V, E>;
 }  // namespace detail
 
 /// A stateful_batch logic: an output type, snapshot(), and on_batch or on_value/on_batch_end.
 template <class Logic, class K, class V>
-concept StatefulBatchLogic = detail::HasOutputAndSnapshot<Logic> &&
-    detail::DrivenBy<Logic, K, V, Emit<K, typename Logic::output_type>>;
+concept StatefulBatchLogic =
+    HasOutputAndSnapshot<Logic> && DrivenBy<Logic, K, V, Emit<K, typename Logic::output_type>>;
 
 /// A stateful_split logic: the same, with a std::variant output_type and SplitEmit.
 template <class Logic, class K, class V>
-concept StatefulSplitLogic = detail::HasOutputAndSnapshot<Logic> && requires {
-  typename detail::SplitEmitOf<K, typename Logic::output_type>::type;
-} && detail::DrivenBy<Logic, K, V,
-                      typename detail::SplitEmitOf<K, typename Logic::output_type>::type>;
+concept StatefulSplitLogic =
+    HasOutputAndSnapshot<Logic> &&
+    requires { typename detail::SplitEmitOf<K, typename Logic::output_type>::type; } &&
+    DrivenBy<Logic, K, V, typename detail::SplitEmitOf<K, typename Logic::output_type>::type>;
 
-namespace detail {
+/// A logic with timers: on_notify runs once the time notify_at() gave has passed.
 template <class Logic, class E>
 concept HasOnNotify = requires(Logic& l, E& e) {
-  { l.on_notify(e) } -> std::same_as<StateAction>;
-};
+                        { l.on_notify(e) } -> std::same_as<StateAction>;
+                      };
+/// A logic told when its upstream ends.
 template <class Logic, class E>
 concept HasOnEof = requires(Logic& l, E& e) {
-  { l.on_eof(e) } -> std::same_as<StateAction>;
-};
+                     { l.on_eof(e) } -> std::same_as<StateAction>;
+                   };
+/// A logic that asks for a time: notify_at() returns std::optional<Instant> or Instant
+/// (Instant::max() for none).
 template <class Logic>
 concept HasNotifyAt = requires(const Logic& l) {
-  requires std::same_as<decltype(l.notify_at()), std::optional<Instant>> ||
-      std::same_as<decltype(l.notify_at()), Instant>;
-};
+                        requires std::same_as<decltype(l.notify_at()), std::optional<Instant>> ||
+                                     std::same_as<decltype(l.notify_at()), Instant>;
+                      };
 /// A logic's notify time, Instant::max() for none.
 template <HasNotifyAt Logic>
 Instant notify_time(const Logic& l) {
@@ -249,6 +260,5 @@ Instant notify_time(const Logic& l) {
     return l.notify_at().value_or(Instant::max());
   }
 }
-}  // namespace detail
 
 }  // namespace weir

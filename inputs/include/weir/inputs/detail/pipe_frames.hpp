@@ -14,6 +14,8 @@
 #include <string_view>
 #include <utility>
 
+#include "weir/core/coding.hpp"
+
 namespace weir::push::detail {
 
 enum class Frame : std::uint8_t { batch = 1, state = 2, end = 3, error = 4 };
@@ -40,17 +42,13 @@ inline bool read_all(int fd, char* p, std::size_t n) {
   return true;
 }
 
-inline void put_u64(std::string& out, std::uint64_t v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  out.append(b, 8);
-}
+inline void put_u64(std::string& out, std::uint64_t v) { coding::put_fixed64(out, v); }
 
 inline std::uint64_t take_u64(std::string_view& in) {
-  if (in.size() < 8) throw std::runtime_error("a push source's process sent a truncated frame");
   std::uint64_t v = 0;
-  std::memcpy(&v, in.data(), 8);
-  in.remove_prefix(8);
+  if (!coding::get_fixed64(in, v)) {
+    throw std::runtime_error("a push source's process sent a truncated frame");
+  }
   return v;
 }
 
@@ -63,8 +61,7 @@ inline bool send_frame(int fd, Frame kind, std::string_view payload) {
 inline std::optional<std::pair<Frame, std::string>> receive_frame(int fd) {
   char head[9];
   if (!read_all(fd, head, sizeof head)) return std::nullopt;
-  std::uint64_t n = 0;
-  std::memcpy(&n, head + 1, 8);
+  const std::uint64_t n = coding::decode_fixed64(head + 1);
   std::string payload(n, '\0');
   if (!read_all(fd, payload.data(), n)) return std::nullopt;
   return std::pair{static_cast<Frame>(head[0]), std::move(payload)};

@@ -24,16 +24,7 @@
 #include <utility>
 #include <vector>
 
-namespace weir::push {
-
-/// Thrown inside a push source's run() once the dataflow has stopped it (by next, produce,
-/// commit or flush): let it propagate; run() unwinds and the runtime swallows it.
-class PushStopped : public std::exception {
- public:
-  [[nodiscard]] const char* what() const noexcept override { return "push source stopped"; }
-};
-
-}  // namespace weir::push
+#include "weir/inputs/push_options.hpp"
 
 namespace weir::push::detail {
 
@@ -52,14 +43,14 @@ class PushRing {
       : mask_(capacity_for(backlog) - 1),
         immediate_(release == Release::immediate),
         commit_only_(release == Release::commit_only) {
-    slots_ = std::allocator<Slot>().allocate(mask_ + 1);
+    cells_ = std::allocator<Cell>().allocate(mask_ + 1);
   }
   PushRing(const PushRing&) = delete;
   PushRing& operator=(const PushRing&) = delete;
   ~PushRing() {
     const std::uint64_t tail = tail_.load(std::memory_order_acquire);
     for (std::uint64_t i = head_.load(std::memory_order_acquire); i < tail; ++i) item(i).~X();
-    std::allocator<Slot>().deallocate(slots_, mask_ + 1);
+    std::allocator<Cell>().deallocate(cells_, mask_ + 1);
   }
 
   // ---- producer side (one thread) ----
@@ -67,7 +58,7 @@ class PushRing {
   /// Appends `x`; blocks while the ring is full; throws PushStopped once stopped.
   void push(X&& x) {
     if (tail_local_ - head_cache_ > mask_) wait_for_room();
-    ::new (static_cast<void*>(&slots_[tail_local_ & mask_])) X(std::move(x));
+    ::new (static_cast<void*>(&cells_[tail_local_ & mask_])) X(std::move(x));
     ++tail_local_;
     tail_.store(tail_local_, std::memory_order_release);
     if (immediate_ && idle_.load(std::memory_order_relaxed)) wake();
@@ -133,9 +124,9 @@ class PushRing {
   [[nodiscard]] bool stopped() const { return stopped_.load(std::memory_order_acquire); }
 
  private:
-  union Slot {
-    Slot() {}
-    ~Slot() {}
+  union Cell {
+    Cell() {}
+    ~Cell() {}
     X x;
   };
   static std::size_t capacity_for(std::size_t n) {
@@ -143,7 +134,7 @@ class PushRing {
     while (c < n) c <<= 1U;
     return c;
   }
-  X& item(std::uint64_t i) { return slots_[i & mask_].x; }
+  X& item(std::uint64_t i) { return cells_[i & mask_].x; }
   [[nodiscard]] std::uint64_t bound() const {
     return immediate_ ? tail_.load(std::memory_order_acquire)
                       : released_.load(std::memory_order_acquire);
@@ -185,7 +176,7 @@ class PushRing {
   const std::uint64_t mask_;
   const bool immediate_;
   const bool commit_only_;
-  Slot* slots_ = nullptr;
+  Cell* cells_ = nullptr;
   // producer-owned
   alignas(64) std::uint64_t tail_local_ = 0;
   std::uint64_t head_cache_ = 0;

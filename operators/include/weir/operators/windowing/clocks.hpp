@@ -29,7 +29,8 @@
 #include <utility>
 #include <variant>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
+#include "weir/core/hints.hpp"
 #include "weir/operators/windowing/metadata.hpp"
 #include "weir/operators/windowing/time_math.hpp"
 
@@ -57,7 +58,7 @@ class EventClock {
   class State {
    public:
     State() = default;
-    State(const EventClock* c, Instant now) : c_(c), last_now_(now) {}
+    State(const EventClock* c, Instant now) : clock_(c), last_now_(now) {}
 
     void begin(Instant now) {
       if (last_now_ < now) {  // system time never goes back here
@@ -68,12 +69,10 @@ class EventClock {
     // (begin moved the watermark on to now: on_item never looks at the time)
     template <class V>
     Stamp on_item(const V& v, Instant /*now*/) {
-      const Instant ts = c_->get_(v);
+      const Instant ts = clock_->get_(v);
       // ts - wait; where that underflows it is the earliest instant, which moves nothing
-      const Instant candidate = detail::saturating_sub(ts, c_->wait_);
-      if (ts < candidate) {
-        __builtin_unreachable();  // wait is never negative: an item that moves wm_ is on time
-      }
+      const Instant candidate = detail::saturating_sub(ts, clock_->wait_);
+      WEIR_ASSUME(candidate <= ts);  // wait is never negative: an item that moves wm_ is on time
       if (wm_ < candidate) [[likely]] {  // (items mostly come in time order)
         wm_ = candidate;
       }
@@ -112,14 +111,14 @@ class EventClock {
       const Duration elapsed = std::max(Duration::zero(), detail::saturating_diff(now, last_now_));
       return detail::saturating_add(wm_, elapsed);
     }
-    const EventClock* c_ = nullptr;
+    const EventClock* clock_ = nullptr;
     Instant last_now_{};
     Instant wm_ = kTimeMin;
     bool eof_ = false;  // the end-of-input jump, not serialized
   };
   [[nodiscard]] State make_state(Instant now) const { return State(this, now); }
   [[nodiscard]] State resume(State s) const {
-    s.c_ = this;
+    s.clock_ = this;
     return s;
   }
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 
 namespace weir::window {
 

@@ -25,7 +25,7 @@
 #include <variant>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 #include "weir/operators/windowing/clocks.hpp"
 #include "weir/operators/windowing/metadata.hpp"
 #include "weir/operators/windowing/time_math.hpp"
@@ -44,20 +44,20 @@ class PartitionClock {
   class State {
    public:
     State() = default;
-    explicit State(const PartitionClock* c) : c_(c) {}
+    explicit State(const PartitionClock* c) : clock_(c) {}
 
     void begin(Instant /*now*/) {}
     template <class V>
     Stamp on_item(const V& v, Instant now) {
-      const Instant ts = c_->get_ts_(v);
-      c_->progress(static_cast<std::uint64_t>(c_->get_part_(v)), ts, now);
+      const Instant ts = clock_->get_ts_(v);
+      clock_->progress(static_cast<std::uint64_t>(clock_->get_part_(v)), ts, now);
       return {ts, watermark(now)};
     }
     [[nodiscard]] Instant watermark(Instant now) const {
       if (eof_) {
         return kTimeMax;
       }
-      last_ = std::max(last_, c_->watermark(now));
+      last_ = std::max(last_, clock_->watermark(now));
       return last_;
     }
     /// When the watermark reaches wm if the partitions stay as they are, but no later than
@@ -72,8 +72,8 @@ class PartitionClock {
         return now;
       }
       const Instant projected = detail::saturating_add(now, detail::saturating_diff(wm, current));
-      const Instant recheck = detail::saturating_add(now, std::max(c_->idle_, Duration(1)));
-      return std::min({projected, recheck, c_->next_idle(now)});
+      const Instant recheck = detail::saturating_add(now, std::max(clock_->idle_, Duration(1)));
+      return std::min({projected, recheck, clock_->next_idle(now)});
     }
     void at_eof() { eof_ = true; }
     [[nodiscard]] static bool disposable() { return false; }
@@ -85,14 +85,14 @@ class PartitionClock {
 
    private:
     friend class PartitionClock;
-    const PartitionClock* c_ = nullptr;
+    const PartitionClock* clock_ = nullptr;
     mutable Instant last_ = kTimeMin;  // the highest watermark this key has seen
     bool eof_ = false;
   };
 
   [[nodiscard]] State make_state(Instant /*now*/) const { return State(this); }
   [[nodiscard]] State resume(State s) const {
-    s.c_ = this;
+    s.clock_ = this;
     return s;
   }
   [[nodiscard]] auto for_variants() const {

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 
 namespace weir::window::detail {
 

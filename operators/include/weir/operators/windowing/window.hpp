@@ -46,6 +46,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -165,16 +166,16 @@ class WindowLogic {
     }
   };
 
-  WindowLogic(const Config* config, std::optional<Snapshot> resume) : c_(config) {
+  WindowLogic(const Config* config, std::optional<Snapshot> resume) : config_(config) {
     if (resume) {
       check(*resume);
-      s_ = std::move(*resume);
-      s_.clock = c_->clock.resume(std::move(s_.clock));
-      if constexpr (!kAligned) s_.windows = c_->windower.resume(std::move(s_.windows));
+      state_ = std::move(*resume);
+      state_.clock = config_->clock.resume(std::move(state_.clock));
+      if constexpr (!kAligned) state_.windows = config_->windower.resume(std::move(state_.windows));
       track_newest();
     } else {
-      s_.clock = c_->clock.make_state(weir::clock().now());
-      if constexpr (!kAligned) s_.windows = c_->windower.make_state();
+      state_.clock = config_->clock.make_state(weir::clock().now());
+      if constexpr (!kAligned) state_.windows = config_->windower.make_state();
     }
   }
 
@@ -195,19 +196,19 @@ class WindowLogic {
   }
 
   // Before the key's first item of a batch: the clock catches up with the batch's time.
-  void on_batch_begin(E& emit) { s_.clock.begin(emit.now()); }
+  void on_batch_begin(E& emit) { state_.clock.begin(emit.now()); }
   // Each item of a batch, in arrival order; then on_batch_end once per key.
   void on_value(V&& v, E& emit) {
-    const Stamp st = s_.clock.on_item(v, emit.now());
+    const Stamp st = state_.clock.on_item(v, emit.now());
     if (st.ts < st.watermark) {
       late(st.ts, std::move(v), emit);
     } else if (sole_.contains(st.ts)) {
-      auto& newest = s_.logics.back();  // the item's only window (arrival order)
+      auto& newest = state_.logics.back();  // the item's only window (arrival order)
       Out out(emit, newest.first);
-      c_->logic.on_value(newest.second, std::move(v), out);
+      config_->logic.on_value(newest.second, std::move(v), out);
     } else if (opened_next(st.ts, v, emit)) {
       // (arrival order only: sole_ is empty in timestamp order)
-    } else if (c_->order == WindowOrder::timestamp) {
+    } else if (config_->order == WindowOrder::timestamp) {
       wait(st.ts, std::move(v));
     } else {
       apply(st.ts, std::move(v), emit);
@@ -216,30 +217,30 @@ class WindowLogic {
   StateAction on_batch_end(E& emit) { return advance(emit.now(), emit); }
   StateAction on_notify(E& emit) { return advance(emit.now(), emit); }
   StateAction on_eof(E& emit) {
-    s_.clock.at_eof();
+    state_.clock.at_eof();
     return advance(emit.now(), emit);
   }
   [[nodiscard]] Instant notify_at() const { return notify_; }
-  const Snapshot& snapshot() const { return s_; }
+  const Snapshot& snapshot() const { return state_; }
 
  private:
   void late(Instant ts, V&& v, E& emit) {
-    if (!c_->emit_late) return;
+    if (!config_->emit_late) return;
     auto send = [&](WindowId id, V&& x) {
       emit.emplace(std::in_place_index<kLate>, id, std::move(x));
     };
     if constexpr (kAligned) {
-      hand_out(c_->windower.ids_of(ts), std::move(v), send);
+      hand_out(config_->windower.ids_of(ts), std::move(v), send);
     } else {
-      auto& ids = c_->ids;
+      auto& ids = config_->ids;
       ids.clear();
-      s_.windows.late_ids(ts, ids);
+      state_.windows.late_ids(ts, ids);
       hand_out(ids, std::move(v), send);
     }
   }
 
   void wait(Instant ts, V&& v) {
-    auto& q = s_.waiting;
+    auto& q = state_.waiting;
     if (q.empty() || !(ts < q.back().first)) {
       q.emplace_back(ts, std::move(v));
     } else {
@@ -251,22 +252,22 @@ class WindowLogic {
 
   void apply(Instant ts, V&& v, E& emit) {
     if constexpr (kAligned) {
-      const auto& ls = s_.logics;
+      const auto& ls = state_.logics;
       const IdRange r =
-          ls.empty() ? c_->windower.ids_of(ts) : c_->windower.ids_of(ts, ls.back().first);
+          ls.empty() ? config_->windower.ids_of(ts) : config_->windower.ids_of(ts, ls.back().first);
       hand_out(r, std::move(v), [&](WindowId id, V&& x) { value(id, std::move(x), emit); });
     } else {
-      auto& ids = c_->ids;
-      auto& merges = c_->merges;
+      auto& ids = config_->ids;
+      auto& merges = config_->merges;
       ids.clear();
       merges.clear();
-      s_.windows.insert(ts, ids, merges);
+      state_.windows.insert(ts, ids, merges);
       for (const auto& [from, into] : merges) {
         auto f = find(from);
         S consumed = std::move(f->second);
-        s_.logics.erase(f);
+        state_.logics.erase(f);
         Out out(emit, into);
-        c_->logic.on_merge(find(into)->second, std::move(consumed), out);
+        config_->logic.on_merge(find(into)->second, std::move(consumed), out);
       }
       hand_out(ids, std::move(v), [&](WindowId id, V&& x) { value(id, std::move(x), emit); });
     }
@@ -280,7 +281,7 @@ class WindowLogic {
       // sole_span(newest + 1) is the newest's moved on by one offset (never containing ts
       // when sole_ is empty, as with no open window or in timestamp order, so ls is then not
       // read)
-      const Duration step = c_->windower.offset();
+      const Duration step = config_->windower.offset();
       Span next{};
       if (!detail::exact_add(sole_.from, step, next.from)) {
         return false;
@@ -289,15 +290,15 @@ class WindowLogic {
       if (!next.contains(ts)) {
         return false;
       }
-      auto& ls = s_.logics;
+      auto& ls = state_.logics;
       WindowId id = 0;
       if (__builtin_add_overflow(ls.back().first, 1, &id)) {
         return false;
       }
-      ls.emplace_back(id, c_->logic.open());
+      ls.emplace_back(id, config_->logic.open());
       sole_ = next;
       Out out(emit, id);
-      c_->logic.on_value(ls.back().second, std::move(v), out);
+      config_->logic.on_value(ls.back().second, std::move(v), out);
       return true;
     } else {
       return false;
@@ -319,38 +320,40 @@ class WindowLogic {
 
   void value(WindowId id, V&& v, E& emit) {
     Out out(emit, id);
-    c_->logic.on_value(find_or_open(id), std::move(v), out);
+    config_->logic.on_value(find_or_open(id), std::move(v), out);
   }
 
   // meta() makes the window's metadata, asked only when the meta stream is read. out: emit's,
   // at any window (a caller closing several makes it once).
   template <class Meta>
   void close(WindowId id, S&& state, Meta&& meta, Out& out, E& emit) {
-    close(id, std::move(state), std::forward<Meta>(meta), out, emit, c_->emit_meta);
+    close(id, std::move(state), std::forward<Meta>(meta), out, emit, config_->emit_meta);
   }
   // The same, told whether the meta stream is read (a constant, in a loop closing several).
   template <class Meta, class WithMeta>
   void close(WindowId id, S&& state, Meta&& meta, Out& out, E& emit, WithMeta with_meta) {
     out.at(id);
-    c_->logic.on_close(std::move(state), out);
+    config_->logic.on_close(std::move(state), out);
     if (with_meta) {
       emit.emplace(std::in_place_index<kMeta>, id, meta());
     }
   }
 
-  StateAction advance(Instant now, E& emit) { return advance(now, s_.clock.watermark(now), emit); }
+  StateAction advance(Instant now, E& emit) {
+    return advance(now, state_.clock.watermark(now), emit);
+  }
 
   // wm: the clock's watermark(now), computed once by the caller. Once per key and batch, kept
   // out of line so as not to crowd the node's per-item loop.
   [[gnu::noinline]] StateAction advance(Instant now, Instant wm, E& emit) {
-    if (!s_.waiting.empty() && !(wm < s_.waiting.front().first)) {
+    if (!state_.waiting.empty() && !(wm < state_.waiting.front().first)) {
       apply_waiting(wm, emit);
     }
     std::optional<Instant> next;
-    auto& ls = s_.logics;
+    auto& ls = state_.logics;
     if constexpr (kAligned) {
       // ascending ids close in ascending order: the closed windows are a prefix
-      const WindowerT& w = c_->windower;
+      const WindowerT& w = config_->windower;
       // The bounds held in locals: closing stores a vector's end, which might be this one's, so
       // the loop would load them again for every window.
       auto* const first = ls.data();
@@ -365,7 +368,7 @@ class WindowLogic {
               id, std::move(open->second), [&] { return w.metadata(id); }, out, emit, with_meta);
         }
       };
-      if (c_->emit_meta) {
+      if (config_->emit_meta) {
         close_due(std::true_type{});
       } else {
         close_due(std::false_type{});
@@ -385,11 +388,11 @@ class WindowLogic {
       }
       if (!ls.empty()) next = w.close_time(ls.front().first);
     } else {
-      next = s_.windows.next_close();
+      next = state_.windows.next_close();
       if (next && !(wm < *next)) {
-        auto& closed = c_->closed;
+        auto& closed = config_->closed;
         closed.clear();
-        s_.windows.close_for(wm, closed);
+        state_.windows.close_for(wm, closed);
         Out out(emit, 0);
         for (Closed& c : closed) {
           auto it = find(c.first);
@@ -398,18 +401,19 @@ class WindowLogic {
           close(
               c.first, std::move(state), [&] { return std::move(c.second); }, out, emit);
         }
-        next = s_.windows.next_close();
+        next = state_.windows.next_close();
       }
     }
-    if (!s_.waiting.empty() && (!next || s_.waiting.front().first < *next)) {
-      next = s_.waiting.front().first;
+    if (!state_.waiting.empty() && (!next || state_.waiting.front().first < *next)) {
+      next = state_.waiting.front().first;
     }
-    notify_ = next ? s_.clock.system_time_for(*next, wm, now) : kNever;
-    if (!s_.waiting.empty() || !ls.empty() || !s_.clock.disposable()) return StateAction::retain;
+    notify_ = next ? state_.clock.system_time_for(*next, wm, now) : kNever;
+    if (!state_.waiting.empty() || !ls.empty() || !state_.clock.disposable())
+      return StateAction::retain;
     if constexpr (kAligned) {
       return StateAction::discard;
     } else {
-      return s_.windows.disposable() ? StateAction::discard : StateAction::retain;
+      return state_.windows.disposable() ? StateAction::discard : StateAction::retain;
     }
   }
 
@@ -417,7 +421,7 @@ class WindowLogic {
   // advance's registers go to closing windows.
   [[gnu::noinline]] void apply_waiting(Instant wm, E& emit) {
     // apply the prefix the watermark has reached; apply() never touches the queue
-    auto& q = s_.waiting;
+    auto& q = state_.waiting;
     std::size_t n = 0;
     while (n < q.size() && !(wm < q[n].first)) {
       ++n;
@@ -429,21 +433,21 @@ class WindowLogic {
   }
 
   typename std::vector<std::pair<WindowId, S>>::iterator find(WindowId id) {
-    auto& ls = s_.logics;
+    auto& ls = state_.logics;
     return std::lower_bound(ls.begin(), ls.end(), id,
                             [](const auto& e, WindowId i) { return e.first < i; });
   }
   S& find_or_open(WindowId id) {
-    auto& ls = s_.logics;
+    auto& ls = state_.logics;
     // items mostly fall in the newest window, or open the next one
     if (!ls.empty() && ls.back().first == id) return ls.back().second;
     if (ls.empty() || ls.back().first < id) {
-      ls.emplace_back(id, c_->logic.open());
+      ls.emplace_back(id, config_->logic.open());
       track_newest();
       return ls.back().second;
     }
     auto it = find(id);
-    if (it == ls.end() || it->first != id) it = ls.emplace(it, id, c_->logic.open());
+    if (it == ls.end() || it->first != id) it = ls.emplace(it, id, config_->logic.open());
     return it->second;
   }
 
@@ -454,16 +458,16 @@ class WindowLogic {
   static constexpr Span kNoSpan{Instant::max(), Instant::min()};
   void track_newest() {
     if constexpr (kAligned) {
-      const auto& ls = s_.logics;
-      sole_ = ls.empty() || c_->order != WindowOrder::arrival
+      const auto& ls = state_.logics;
+      sole_ = ls.empty() || config_->order != WindowOrder::arrival
                   ? kNoSpan
-                  : c_->windower.sole_span(ls.back().first);
+                  : config_->windower.sole_span(ls.back().first);
     }
   }
 
-  const Config* c_;
+  const Config* config_;
   Span sole_ = kNoSpan;  // (beside the clock: what every item reads is close together)
-  Snapshot s_;
+  Snapshot state_;
   // When to be woken (kNever: no need). A plain time, not an optional: the node reads it
   // right after advance() wrote it, and a 16-byte optional went through the stack as two
   // stores read back as one load, which cannot be forwarded (a stall per key and batch).
@@ -480,28 +484,32 @@ auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT 
   using Config = detail::WindowConfig<ClockT, WindowerT, L>;
   using W = typename L::output_type;
   auto scope = up.flow().scope(step_id);
-  // the late and meta ports, known once the step exists; who reads them, once the flow is
-  // complete
-  auto split = std::make_shared<std::pair<weir::detail::PortId, weir::detail::PortId>>();
+  // whether the late and meta streams have readers: known once the flow is complete, so asked
+  // when the first logic is built
+  struct Readers {
+    std::function<bool()> late, meta;
+  };
+  auto readers = std::make_shared<Readers>();
   auto [down, late, meta] = op::stateful_split(
       "window", up,
-      [config = Config(std::move(clock), std::move(windower), std::move(logic), order),
-       flow = &up.flow(), split, asked = false](std::optional<typename Logic::Snapshot> s) mutable {
+      [config = Config(std::move(clock), std::move(windower), std::move(logic), order), readers,
+       asked = false](std::optional<typename Logic::Snapshot> s) mutable {
         if (!asked) {
-          config.emit_late = flow->has_readers(split->first);
-          config.emit_meta = flow->has_readers(split->second);
+          config.emit_late = readers->late();
+          config.emit_meta = readers->meta();
           asked = true;
         }
         return Logic(&config, std::move(s));
       });
-  *split = {late.port(), meta.port()};
+  readers->late = [s = late] { return s.has_readers(); };
+  readers->meta = [s = meta] { return s.has_readers(); };
   return WindowOut<K, W, V>{down, late, meta};
 }
 
 /// A stream that is not keyed: a clear compile-time error instead of a failed overload.
 template <class T, class... Args>
-requires(!is_keyed_v<T>) void window(std::string_view /*step_id*/, const Stream<T>& /*up*/,
-                                     Args&&... /*args*/) {
+  requires(!is_keyed_v<T>)
+void window(std::string_view /*step_id*/, const Stream<T>& /*up*/, Args&&... /*args*/) {
   static_assert(is_keyed_v<T>,
                 "window operators need a keyed stream, Stream<std::pair<K, V>>: key it with "
                 "key_on first");

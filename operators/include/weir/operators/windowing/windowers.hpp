@@ -46,7 +46,7 @@
 #include <utility>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 #include "weir/operators/windowing/metadata.hpp"
 #include "weir/operators/windowing/time_math.hpp"
 
@@ -122,13 +122,13 @@ class SlidingWindower {
 
 template <class W>
 concept AlignedWindower = requires(const W& w, Instant t, WindowId id) {
-  { w.ids_of(t) } -> std::same_as<IdRange>;
-  { w.ids_of(t, id) } -> std::same_as<IdRange>;
-  { w.close_time(id) } -> std::same_as<Instant>;
-  { w.sole_span(id) } -> std::same_as<Span>;
-  { w.offset() } -> std::same_as<Duration>;
-  { w.metadata(id) } -> std::same_as<WindowMetadata>;
-};
+                            { w.ids_of(t) } -> std::same_as<IdRange>;
+                            { w.ids_of(t, id) } -> std::same_as<IdRange>;
+                            { w.close_time(id) } -> std::same_as<Instant>;
+                            { w.sole_span(id) } -> std::same_as<Span>;
+                            { w.offset() } -> std::same_as<Duration>;
+                            { w.metadata(id) } -> std::same_as<WindowMetadata>;
+                          };
 
 class TumblingWindower : public SlidingWindower {
  public:
@@ -144,9 +144,9 @@ class SessionWindower {
   class State {
    public:
     State() = default;
-    explicit State(const SessionWindower* w) : w_(w) {}
+    explicit State(const SessionWindower* w) : windower_(w) {}
     void insert(Instant t, std::vector<WindowId>& ids, std::vector<Merge>& merges) {
-      const Duration gap = w_->gap_;
+      const Duration gap = windower_->gap_;
       std::vector<WindowId> near;
       for (const auto& [id, m] : open_) {
         if (detail::saturating_sub(m.open_time, gap) <= t &&
@@ -186,7 +186,7 @@ class SessionWindower {
       ids.push_back(kLateSessionId);
     }
     void close_for(Instant watermark, std::vector<Closed>& closed) {
-      const Instant limit = detail::saturating_sub(watermark, w_->gap_);
+      const Instant limit = detail::saturating_sub(watermark, windower_->gap_);
       std::vector<Closed> out;
       for (auto it = open_.begin(); it != open_.end();) {
         if (it->second.close_time < limit) {
@@ -208,7 +208,7 @@ class SessionWindower {
     [[nodiscard]] std::optional<Instant> next_close() const {
       std::optional<Instant> at;
       for (const auto& [id, m] : open_) {
-        const Instant c = detail::saturating_add(m.close_time, w_->gap_ + Duration(1));
+        const Instant c = detail::saturating_add(m.close_time, windower_->gap_ + Duration(1));
         if (!at || c < *at) at = c;
       }
       return at;
@@ -226,13 +226,13 @@ class SessionWindower {
 
    private:
     friend class SessionWindower;
-    const SessionWindower* w_ = nullptr;
+    const SessionWindower* windower_ = nullptr;
     std::map<WindowId, WindowMetadata> open_;
     WindowId next_id_ = 0;
   };
   [[nodiscard]] State make_state() const { return State(this); }
   [[nodiscard]] State resume(State s) const {
-    s.w_ = this;
+    s.windower_ = this;
     return s;
   }
 

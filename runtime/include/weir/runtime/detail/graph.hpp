@@ -20,13 +20,11 @@
 #include <utility>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
+#include "weir/core/epoch.hpp"
 #include "weir/inputs/source.hpp"
 
 namespace weir {
-
-inline constexpr Epoch kEpochDone = std::numeric_limits<Epoch>::max();
-inline constexpr Epoch kFirstEpoch = 1;
 
 namespace detail {
 
@@ -107,7 +105,9 @@ class FrontierSet {
   std::size_t at_min_;  // inputs whose frontier is min_
 };
 
-enum class StepRole { input, output, inspect, other };
+/// What a step is to the run: an input (polled for items), an output or an inspect step (what
+/// the run waits on to complete epochs), or a transform (every other step).
+enum class StepRole { input, output, inspect, transform };
 
 class Node {
  public:

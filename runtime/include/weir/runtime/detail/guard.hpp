@@ -7,9 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "weir/inputs/errors.hpp"
+#include "weir/core/errors.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
-#include "weir/runtime/errors.hpp"
 
 namespace weir::detail {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 #include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/graph.hpp"
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "weir/core/stable_hash.hpp"
 #include "weir/outputs/sink.hpp"
 #include "weir/recovery/codec.hpp"
 #include "weir/recovery/snapshot.hpp"
@@ -31,7 +32,6 @@
 #include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/detail/resume_state.hpp"
 #include "weir/runtime/detail/source_nodes.hpp"
-#include "weir/runtime/stable_hash.hpp"
 
 namespace weir::detail {
 
@@ -98,10 +98,11 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
         owners_(std::move(owners)),
         built_(parts_.size()),
         buckets_(parts_.size()),
-        input_(ctx, key, *this),
-        sender_(ctx, key, input_, Route{sink_.get(), &owners_}) {}
+        from_exchange_(ctx, key, *this),
+        to_exchange_(ctx, key, from_exchange_, Route{sink_.get(), &owners_}) {}
 
-  Receiver<Item>& sender() { return sender_; }
+  /// The step's input: each item goes through the exchange to the worker that owns it.
+  Receiver<Item>& input() { return to_exchange_; }
 
   /// The index of `key`'s partition in the sorted list; `parts` divides by its length.
   static std::size_t part_index(const Sink& sink, const K& key, const Modulo& parts) {
@@ -109,7 +110,7 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
     return parts(h ? *h : stable_hash(key));
   }
 
-  bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
+  bool poll(WorkerContext& /*ctx*/) override { return from_exchange_.poll(); }
 
   void on_batch(Epoch e, std::vector<Item>&& items) override {
     order_.on_batch(e, std::move(items), [&](std::vector<Item>& b) { write(b); });
@@ -188,8 +189,8 @@ class FixedSinkNode final : public Node, public Receiver<std::pair<K, X>> {
   std::vector<std::vector<X>> buckets_;
   std::vector<bool> written_ = std::vector<bool>(parts_.size());  // in epoch order_.open()
   EpochOrder<Item> order_{ctx_.start_epoch()};
-  ExchangeInput<Item> input_;
-  ExchangeSender<Item, Route> sender_;
+  ExchangeInput<Item> from_exchange_;
+  ExchangeSender<Item, Route> to_exchange_;
 };
 
 }  // namespace weir::detail

@@ -40,7 +40,8 @@ inline constexpr Duration kEmptyPollCooldown = std::chrono::milliseconds(1);
 template <class X>
 class SourceNode final : public Node {
  public:
-  struct Slot {
+  // One partition this worker polls.
+  struct Polled {
     std::optional<std::string> name;  // none for a dynamic source
     std::unique_ptr<StatelessSourcePartition<X>> part;
     Instant awake{};
@@ -60,7 +61,7 @@ class SourceNode final : public Node {
   void add_partition(std::optional<std::string> name,
                      std::unique_ptr<StatelessSourcePartition<X>> part,
                      std::function<std::pair<std::string, std::string>()> snapshot = {}) {
-    Slot s{std::move(name), std::move(part), WorkerContext::now(), std::move(snapshot)};
+    Polled s{std::move(name), std::move(part), WorkerContext::now(), std::move(snapshot)};
     WorkerSignal& signal = ctx_.shared().signal(ctx_.index());
     guarded(ctx_, step_id(), s.name, "set_waker", [&] {
       s.part->set_waker([woken = s.woken, &signal] {
@@ -71,7 +72,7 @@ class SourceNode final : public Node {
     auto awake =
         guarded(ctx_, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
     if (awake) s.awake = *awake;
-    slots_.push_back(std::move(s));
+    polled_.push_back(std::move(s));
   }
 
   bool poll(WorkerContext& ctx) override {
@@ -80,7 +81,7 @@ class SourceNode final : public Node {
       started_ = true;
       out_.advance(epoch_);
     }
-    if (slots_.empty()) {  // this worker got no partition
+    if (polled_.empty()) {  // this worker got no partition
       finish();
       return true;
     }
@@ -88,7 +89,7 @@ class SourceNode final : public Node {
     const Instant now = WorkerContext::now();
     bool produced = false;
     bool ended = false;
-    for (auto& s : slots_) {
+    for (auto& s : polled_) {
       if (!s.part) continue;
       if (s.awake > now && !s.woken->exchange(false, std::memory_order_acq_rel)) continue;
       auto batch =
@@ -108,8 +109,8 @@ class SourceNode final : public Node {
           guarded(ctx, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
       s.awake = awake ? *awake : (empty ? now + kEmptyPollCooldown : now);
     }
-    if (ended && std::none_of(slots_.begin(), slots_.end(),
-                              [](const Slot& s) { return s.part != nullptr; })) {
+    if (ended && std::none_of(polled_.begin(), polled_.end(),
+                              [](const Polled& s) { return s.part != nullptr; })) {
       finish();
       return true;
     }
@@ -124,8 +125,8 @@ class SourceNode final : public Node {
   [[nodiscard]] std::optional<Instant> wake_at() const override {
     if (finished_ || !may_run()) return std::nullopt;
     std::optional<Instant> at;
-    if (slots_.empty()) return WorkerContext::now();
-    for (const auto& s : slots_) {
+    if (polled_.empty()) return WorkerContext::now();
+    for (const auto& s : polled_) {
       if (!s.part) continue;
       const Instant a = s.woken->load(std::memory_order_acquire) ? WorkerContext::now() : s.awake;
       if (!at || a < *at) at = a;
@@ -141,7 +142,7 @@ class SourceNode final : public Node {
   [[nodiscard]] Epoch end_epoch() const override { return finished_ ? epoch_ + 1 : 0; }
 
   void on_committed(Epoch epoch) override {
-    for (auto& s : slots_) {
+    for (auto& s : polled_) {
       if (s.part) {
         guarded(ctx_, step_id(), s.name, "on_epoch_committed",
                 [&] { s.part->on_epoch_committed(epoch); });
@@ -150,7 +151,7 @@ class SourceNode final : public Node {
   }
 
   void teardown(WorkerContext& /*ctx*/) override {
-    for (auto& s : slots_) {
+    for (auto& s : polled_) {
       if (s.part) close(s);
     }
   }
@@ -162,11 +163,11 @@ class SourceNode final : public Node {
            ctx_.shared().backlog_ok();
   }
   // Writes the state of `one` partition, or of every open one, as of the current epoch.
-  void write_snapshots(Slot* one = nullptr) {
+  void write_snapshots(Polled* one = nullptr) {
     recovery::SnapshotWriter* w = ctx_.snapshots();
     if (w == nullptr) return;
     recovery::StateChanges changes(step_id(), epoch_);
-    auto add = [&](Slot& s) {
+    auto add = [&](Polled& s) {
       if (!s.part || !s.snapshot) return;
       auto [key, state] = guarded(ctx_, step_id(), s.name, "snapshot", s.snapshot);
       changes.put(key, state);
@@ -174,11 +175,11 @@ class SourceNode final : public Node {
     if (one != nullptr) {
       add(*one);
     } else {
-      for (auto& s : slots_) add(s);
+      for (auto& s : polled_) add(s);
     }
     w->write(ctx_.index(), std::move(changes));
   }
-  void close(Slot& s) {
+  void close(Polled& s) {
     auto part = std::move(s.part);
     guarded(ctx_, step_id(), s.name, "close", [&] { part->close(); });
   }
@@ -195,7 +196,7 @@ class SourceNode final : public Node {
 
   WorkerContext& ctx_;
   Output<X>& out_;
-  std::vector<Slot> slots_;
+  std::vector<Polled> polled_;
   Epoch epoch_;
   Instant epoch_started_;
   bool started_ = false;

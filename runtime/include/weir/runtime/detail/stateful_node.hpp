@@ -11,12 +11,15 @@
 // batches of a later epoch wait until the frontier reaches it, so each epoch's effects stay
 // separate. When the upstream ends, on_eof runs for every key in ascending key order. Timers: each
 // key's notify_at, in an indexed min-heap (one element per key, moved only when the time gets
-// earlier; a later time is picked up when the element comes due; the key's slot keeps the
+// earlier; a later time is picked up when the element comes due; the key's KeyState keeps the
 // time its element holds, so a batch compares without looking into the heap).
+//
+// Look-ups in a large table ask for a batch's keys ahead (batch_lookup.hpp).
 //
 // Snapshots (when the run has a SnapshotWriter): each key touched in an epoch (on_batch or
 // on_batch_end, on_notify, on_eof) is written once when that epoch closes, as its encoded state or,
-// if it was discarded, as a discard, in no given order. Untouched keys are not written again.
+// if it was discarded, as a discard, in no given order (touched_keys.hpp). Untouched keys are not
+// written again.
 //
 // Resume: the node starts with the states its step snapshotted before the run's first epoch,
 // for the keys this worker owns now (so a run may resume with another worker count). A
@@ -33,18 +36,20 @@
 #include <utility>
 #include <vector>
 
+#include "weir/core/stable_hash.hpp"
 #include "weir/recovery/codec.hpp"
 #include "weir/recovery/snapshot.hpp"
+#include "weir/runtime/detail/batch_lookup.hpp"
 #include "weir/runtime/detail/epoch_order.hpp"
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
-#include "weir/runtime/detail/key_table.hpp"
 #include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/detail/scatter_buffer.hpp"
 #include "weir/runtime/detail/stateful_outputs.hpp"
 #include "weir/runtime/detail/timer_heap.hpp"
-#include "weir/runtime/stable_hash.hpp"
+#include "weir/runtime/detail/touched_keys.hpp"
+#include "weir/runtime/key_table.hpp"
 #include "weir/runtime/stateful_logic.hpp"
 
 namespace weir::detail {
@@ -67,10 +72,11 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   using Item = std::pair<K, V>;
   using E = typename Outs::EmitType;
   using Buffer = typename Outs::Buffer;
-  // The bookkeeping first: the look-ups (group(), apply_values()) read it right after the key,
+  // A key's state here: the bookkeeping first, since the look-ups (group(), apply_values())
+  // read it right after the key,
   // in the same cache line.
-  struct Slot {
-    explicit Slot(Logic l) : logic(std::move(l)) {}
+  struct KeyState {
+    explicit KeyState(Logic l) : logic(std::move(l)) {}
     std::uint64_t batch = 0;   // the last batch that grouped this key (apply's stamp)
     std::uint32_t group = 0;   // its group in that batch (batches grouped by key)
     Epoch touched = 0;         // the last epoch whose snapshot must include this key
@@ -84,7 +90,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     std::uint32_t count;
     std::uint32_t fill = 0;
   };
-  using Table = KeyTable<K, Slot>;
+  using Table = KeyTable<K, KeyState>;
   static constexpr Instant kUnarmed = Instant::max();  // also what notify_time says for none
   // Timers exist for a logic that asks for a time and has something to run then.
   static constexpr bool kTimers = HasNotifyAt<Logic> && HasOnNotify<Logic, E>;
@@ -98,15 +104,16 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         ctx_(ctx),
         outs_(std::move(outs)),
         builder_(std::move(builder)),
-        input_(ctx, key, *this),
-        sender_(ctx, key, input_, KeySplit<K, V>{}) {
+        from_exchange_(ctx, key, *this),
+        to_exchange_(ctx, key, from_exchange_, KeySplit<K, V>{}) {
     restore();
   }
 
-  Receiver<Item>& sender() { return sender_; }
+  /// The step's input: each item goes through the exchange to the worker that owns it.
+  Receiver<Item>& input() { return to_exchange_; }
 
   bool poll(WorkerContext& /*ctx*/) override {
-    bool did = input_.poll();
+    bool did = from_exchange_.poll();
     if constexpr (kTimers) did = fire_timers() || did;
     return did;
   }
@@ -147,7 +154,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       auto state = decode_snapshot<logic_state_t<Logic>>(state_bytes, &key);
       Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
                             [&] { return builder_(std::move(state)); });
-      const std::size_t at = state_.insert(key, Table::hash_of(key), Slot{std::move(logic)});
+      const std::size_t at = state_.insert(key, Table::hash_of(key), KeyState{std::move(logic)});
       if constexpr (kTimers) {
         if (const Instant t = notify_time(state_[at].value.logic); t != kUnarmed) {
           arm(at, t);
@@ -171,7 +178,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
   }
 
-  // One on_batch per key per batch, as the model does: keys in the order they first appear,
+  // One on_batch per key per batch, as Bytewax's stateful_batch does: keys in the order they
+  // first appear,
   // each key's values in arrival order. Or, for a logic taking values one by one, on_value for
   // each item in arrival order, then on_batch_end per key in the same key order. Discards are
   // applied once the batch is done, so the entry indices the groups hold stay valid meanwhile.
@@ -222,7 +230,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     Item* const last = first + items.size();
     Item* it = first;
     while (it != last) {
-      const Item* const stop = stretch(it, last, ahead);
+      const Item* const stop = lookup_.stretch(state_, it, last, ahead);
       while (it != stop) {
         // a key's run of adjacent items: one look-up
         const std::size_t at = join_batch(*it, ahead, stamp, [&](auto& entry) {
@@ -244,72 +252,22 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     }
   }
 
-  // In a table larger than the cache the look-ups ask ahead: a batch goes in stretches of
-  // kAhead / 2 items, and before each the index slots of the items kAhead on and the entries
-  // of those half as far (by then their slots are in) are asked for, so no item waits for
-  // memory. (In a small table that costs more than it saves.) Whether to, and if so the
-  // items' hashes in hashes_ (but for integer keys, whose hash is computed again). A batch that
-  // does not ask is one stretch, so its per-item loop carries no test for asking.
-  static constexpr std::size_t kAhead = 16;
-  static constexpr std::size_t kAheadFrom = std::size_t{1} << 15U;  // keys
-  bool look_ahead(const std::vector<Item>& items) {
-    if (state_.size() < kAheadFrom) {
-      return false;
-    }
-    if constexpr (!Table::kCheapHash) {
-      hashed_ = items.data();
-      hashes_.resize(items.size());
-      for (std::size_t i = 0; i < items.size(); ++i) {
-        hashes_[i] = Table::hash_of(items[i].first);
-      }
-    }
-    return true;
-  }
-  // The index hash of a batch item's key: an integer key's is one multiplication, any other's
-  // was kept in hashes_ when the batch asks ahead.
-  [[nodiscard]] std::uint64_t hash_of_item(const Item& item, bool ahead) const {
-    if constexpr (Table::kCheapHash) {
-      return Table::hash_of(item.first);
-    } else {
-      return ahead ? hashes_[static_cast<std::size_t>(&item - hashed_)]
-                   : Table::hash_of(item.first);
-    }
-  }
-  // The end of the stretch starting at `it`, of a batch ending at `last`: `last` when the
-  // batch does not ask ahead; else kAhead / 2 items on, once the entries of the next stretch's
-  // items and the index slots of the one after's are asked for.
-  const Item* stretch(const Item* it, const Item* last, bool ahead) const {
-    if (!ahead) {
-      return last;
-    }
-    constexpr auto kStep = static_cast<std::ptrdiff_t>(kAhead / 2);
-    const std::ptrdiff_t left = last - it;
-    const std::ptrdiff_t n = std::min(kStep, left);
-    for (std::ptrdiff_t k = kStep; k < std::min(n + kStep, left); ++k) {
-      state_.prefetch_entry(hash_of_item(it[k], true));
-    }
-    for (std::ptrdiff_t k = 2 * kStep; k < std::min(n + 2 * kStep, left); ++k) {
-      state_.prefetch_slot(hash_of_item(it[k], true));
-    }
-    return it + n;
-  }
-
   // The entry of `key` (hash h), created with a fresh logic if there is none.
   std::size_t entry_of(const K& key, std::uint64_t h) {
     const std::size_t at = state_.find(key, h);
-    return at != Table::npos ? at : state_.insert(key, h, Slot{builder_(std::nullopt)});
+    return at != Table::npos ? at : state_.insert(key, h, KeyState{builder_(std::nullopt)});
   }
 
   // Starts a batch's look-ups (group() or apply_values()): a new stamp, no groups yet; whether to
   // ask ahead.
   bool begin_batch(const std::vector<Item>& items) {
-    ++batch_;  // a slot's group is this batch's only if it carries this stamp
+    ++batch_;  // a key's group is this batch's only if it carries this stamp
     groups_.clear();
-    return look_ahead(items);
+    return lookup_.begin(state_, items);
   }
   // Finds (or creates) the entry of `item`'s key and stamps it into the batch (`stamp`, the
   // batch's, read once by the caller): the key's first item in the batch opens its group
-  // (groups_, slot.group) and is handed to opened(entry).
+  // (groups_, ks.group) and is handed to opened(entry).
   struct Joined {
     std::size_t at;  // the key's entry
     bool first;      // this item opened the key's group
@@ -319,15 +277,15 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   };
   template <class Opened = NothingOnOpen>
   Joined join_batch(const Item& item, bool ahead, std::uint64_t stamp, Opened&& opened = {}) {
-    const std::size_t at = entry_of(item.first, hash_of_item(item, ahead));
+    const std::size_t at = entry_of(item.first, lookup_.hash_of(item, ahead));
     auto& entry = state_[at];
-    Slot& slot = entry.value;
-    if (slot.batch == stamp) [[likely]] {  // (a key's first item in a batch is the rarer)
+    KeyState& ks = entry.value;
+    if (ks.batch == stamp) [[likely]] {  // (a key's first item in a batch is the rarer)
       return {at, false};
     }
-    slot.batch = stamp;
+    ks.batch = stamp;
     if constexpr (!kPerValue) {
-      slot.group = static_cast<std::uint32_t>(groups_.size());  // (group() finds it there)
+      ks.group = static_cast<std::uint32_t>(groups_.size());  // (group() finds it there)
     }
     groups_.push_back(Group{at, 0, 0});
     opened(entry);
@@ -343,7 +301,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     bool adjacent = true;
     const Item* const first = items.data();
     for (std::size_t i = 0; i < n;) {
-      const auto stop = static_cast<std::size_t>(stretch(first + i, first + n, ahead) - first);
+      const auto stop =
+          static_cast<std::size_t>(lookup_.stretch(state_, first + i, first + n, ahead) - first);
       for (; i < stop; ++i) {
         const K& key = items[i].first;
         std::uint32_t g = 0;
@@ -386,7 +345,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   void erase_entry(std::size_t at) {
-    if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
+    if (snapshots_ != nullptr) touched_.discard(state_[at].key);
     timers_.erased(at, state_.size() - 1);
     state_.erase(at);
   }
@@ -396,9 +355,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       // Only an earlier time moves the key's heap element; a later or withdrawn one is
       // found when the element comes due (see fire_timers), so a notify time that moves on
       // every batch costs no heap work. No time reads as kUnarmed, which is never earlier.
-      const Slot& slot = state_[at].value;
-      const Instant t = notify_time(slot.logic);
-      if (t < slot.armed) {
+      const KeyState& ks = state_[at].value;
+      const Instant t = notify_time(ks.logic);
+      if (t < ks.armed) {
         arm(at, t);
       }
     }
@@ -422,7 +381,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       if (timers_.top_time() > now) return false;
       std::vector<K> due;
       while (!timers_.empty() && timers_.top_time() <= now) {
-        auto& entry = state_[timers_.top_slot()];
+        auto& entry = state_[timers_.top_entry()];
         entry.value.armed = kUnarmed;
         due.push_back(entry.key);
         timers_.pop();
@@ -454,13 +413,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   }
 
   void touch(typename Table::Entry& entry) {
-    if (snapshots_ == nullptr || entry.value.touched == order_.open()) return;
-    entry.value.touched = order_.open();
-    touched_.push_back(entry.key);
+    if (snapshots_ != nullptr) touched_.touch(entry.value.touched, entry.key, order_.open());
   }
 
-  // Writes the open epoch's state changes: each touched key's state, or its discard. When
-  // most keys were touched, one pass over the table beats a look-up per key.
+  // Writes the open epoch's state changes: each touched key's state, or its discard.
   void snapshot_epoch() {
     if (snapshots_ == nullptr || touched_.empty()) return;
     recovery::StateChanges changes(step_id(), order_.open());
@@ -474,33 +430,8 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       }
       changes.put(k, recovery::encoded_view(logic->snapshot(), state_bytes_));
     };
-    guarded(ctx_, step_id(), std::nullopt, "snapshot", [&] {
-      if (touched_.size() * 4 >= state_.size()) {
-        for (std::size_t at = 0; at < state_.size(); ++at) {
-          const auto& entry = state_[at];
-          if (entry.value.touched == order_.open()) {
-            put(entry.key, &entry.value.logic);
-          }
-        }
-      } else {
-        for (const K& key : touched_) {
-          const std::size_t at = state_.find(key);
-          if (at == Table::npos) continue;  // discarded: below
-          auto& entry = state_[at];
-          if (entry.value.touched != order_.open()) continue;  // written already
-          entry.value.touched = 0;
-          put(entry.key, &entry.value.logic);
-        }
-      }
-      // keys discarded in the epoch and not re-created
-      std::sort(discarded_.begin(), discarded_.end());
-      discarded_.erase(std::unique(discarded_.begin(), discarded_.end()), discarded_.end());
-      for (const K& key : discarded_) {
-        if (state_.find(key) == Table::npos) put(key, nullptr);
-      }
-    });
-    touched_.clear();
-    discarded_.clear();
+    guarded(ctx_, step_id(), std::nullopt, "snapshot",
+            [&] { touched_.drain(state_, order_.open(), put); });
     snapshot_bytes_ = changes.byte_size() + changes.byte_size() / 8;
     snapshots_->write(ctx_.index(), std::move(changes));
   }
@@ -525,7 +456,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       // Erasing from the highest index down moves only entries that stay.
       std::sort(discarded.begin(), discarded.end(), std::greater<>());
       for (std::size_t at : discarded) {
-        if (snapshots_ != nullptr) discarded_.push_back(state_[at].key);
+        if (snapshots_ != nullptr) touched_.discard(state_[at].key);
         state_.erase(at);
       }
     }
@@ -540,22 +471,19 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   TimerHeap timers_;
   EpochOrder<Item> order_{ctx_.start_epoch()};
   recovery::SnapshotWriter* snapshots_ = ctx_.snapshots();
-  std::vector<K> discarded_;  // keys discarded in epoch order_.open() (when snapshotting)
-  std::string key_bytes_;     // scratch for encoding snapshots
+  std::string key_bytes_;  // scratch for encoding snapshots
   std::string state_bytes_;
   std::size_t snapshot_bytes_ = 0;  // room to reserve for the next epoch's changes
-  std::vector<K> touched_;  // keys touched in epoch order_.open() (a key discarded and re-created
-                            // in one epoch appears twice)
+  TouchedKeys<K> touched_;          // keys changed in epoch order_.open() (when snapshotting)
   // scratch of apply(), kept to reuse their memory
   std::uint64_t batch_ = 0;  // batches grouped so far
   std::vector<Group> groups_;
   std::vector<std::uint32_t> group_of_;  // each item's group
-  std::vector<std::uint64_t> hashes_;    // each item's key hash
-  const Item* hashed_ = nullptr;         // the batch whose hashes hashes_ holds
+  BatchLookup<K, V, Table> lookup_;      // asks a large table for a batch's keys ahead
   ScatterBuffer<Item> grouped_;
   std::vector<std::size_t> discards_;  // entries to erase after the batch
-  ExchangeInput<Item> input_;
-  ExchangeSender<Item, KeySplit<K, V>> sender_;
+  ExchangeInput<Item> from_exchange_;
+  ExchangeSender<Item, KeySplit<K, V>> to_exchange_;
 };
 
 }  // namespace weir::detail

@@ -34,10 +34,10 @@ template <class T, class U, class F>
 class FlatMapBatchNode final : public PassNode, public Receiver<T> {
  public:
   FlatMapBatchNode(std::string step_id, WorkerContext& ctx, Output<U>& out, F f)
-      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), f_(std::move(f)) {}
+      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), mapper_(std::move(f)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
     out_.emit(e, guarded(ctx_, step_id(), std::nullopt, "mapper",
-                         [&]() -> std::vector<U> { return f_(std::move(items)); }));
+                         [&]() -> std::vector<U> { return mapper_(std::move(items)); }));
   }
   void on_frontier(Epoch f) override {
     frontier_ = f;
@@ -47,20 +47,24 @@ class FlatMapBatchNode final : public PassNode, public Receiver<T> {
  private:
   WorkerContext& ctx_;
   Output<U>& out_;
-  F f_;
+  F mapper_;
 };
 
 template <class T, class P>
 class BranchNode final : public PassNode, public Receiver<T> {
  public:
   BranchNode(std::string step_id, WorkerContext& ctx, Output<T>& trues, Output<T>& falses, P p)
-      : PassNode(std::move(step_id)), ctx_(ctx), trues_(trues), falses_(falses), p_(std::move(p)) {}
+      : PassNode(std::move(step_id)),
+        ctx_(ctx),
+        trues_(trues),
+        falses_(falses),
+        predicate_(std::move(p)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
     std::vector<T> yes;
     guarded(ctx_, step_id(), std::nullopt, "predicate", [&] {
       std::size_t keep = 0;
       for (std::size_t i = 0; i < items.size(); ++i) {
-        if (p_(static_cast<const T&>(items[i]))) {
+        if (predicate_(static_cast<const T&>(items[i]))) {
           yes.push_back(std::move(items[i]));
         } else {
           if (keep != i) items[keep] = std::move(items[i]);
@@ -82,7 +86,7 @@ class BranchNode final : public PassNode, public Receiver<T> {
   WorkerContext& ctx_;
   Output<T>& trues_;
   Output<T>& falses_;
-  P p_;
+  P predicate_;
 };
 
 // Moves each (K, variant) item's alternative to the output of its index, in one pass; an
@@ -142,10 +146,10 @@ template <class T, class F>
 class InspectDebugNode final : public PassNode, public Receiver<T> {
  public:
   InspectDebugNode(std::string step_id, WorkerContext& ctx, Output<T>& out, F f)
-      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), f_(std::move(f)) {}
+      : PassNode(std::move(step_id)), ctx_(ctx), out_(out), inspector_(std::move(f)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
     guarded(ctx_, step_id(), std::nullopt, "inspector", [&] {
-      for (const auto& x : items) f_(step_id(), x, e, ctx_.index());
+      for (const auto& x : items) inspector_(step_id(), x, e, ctx_.index());
     });
     out_.emit(e, std::move(items));
   }
@@ -157,7 +161,7 @@ class InspectDebugNode final : public PassNode, public Receiver<T> {
  private:
   WorkerContext& ctx_;
   Output<T>& out_;
-  F f_;
+  F inspector_;
 };
 
 template <class T>
@@ -167,7 +171,8 @@ class MergeNode final : public PassNode {
       : PassNode(std::move(step_id)), out_(out), frontiers_(inputs) {
     for (std::size_t i = 0; i < inputs; ++i) ports_.push_back(std::make_unique<Port>(*this, i));
   }
-  Receiver<T>& port(std::size_t i) { return *ports_[i]; }
+  /// The step's i-th input.
+  Receiver<T>& input(std::size_t i) { return *ports_[i]; }
 
  private:
   struct Port final : Receiver<T> {
@@ -227,10 +232,11 @@ class ExchangeNode final : public PassNode, public Receiver<T> {
                Split split)
       : PassNode(std::move(step_id)),
         out_(out),
-        input_(ctx, key, *this),
-        sender_(ctx, key, input_, std::move(split)) {}
-  Receiver<T>& sender() { return sender_; }
-  bool poll(WorkerContext& /*ctx*/) override { return input_.poll(); }
+        from_exchange_(ctx, key, *this),
+        to_exchange_(ctx, key, from_exchange_, std::move(split)) {}
+  /// The step's input: each item goes through the exchange to the worker that owns it.
+  Receiver<T>& input() { return to_exchange_; }
+  bool poll(WorkerContext& /*ctx*/) override { return from_exchange_.poll(); }
   void on_batch(Epoch e, std::vector<T>&& items) override { out_.emit(e, std::move(items)); }
   void on_frontier(Epoch f) override {
     frontier_ = f;
@@ -239,8 +245,8 @@ class ExchangeNode final : public PassNode, public Receiver<T> {
 
  private:
   Output<T>& out_;
-  ExchangeInput<T> input_;
-  ExchangeSender<T, Split> sender_;
+  ExchangeInput<T> from_exchange_;
+  ExchangeSender<T, Split> to_exchange_;
 };
 
 }  // namespace weir::detail

@@ -12,20 +12,20 @@
 #include <utility>
 #include <vector>
 
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 
 namespace weir::detail {
 
 class TimerHeap {
  public:
-  /// Sets (or moves) entry `slot`'s wake-up to `at`.
-  void set(std::size_t slot, Instant at) {
-    if (slot >= pos_.size()) pos_.resize(slot + 1, kNone);
-    std::size_t p = pos_[slot];
+  /// Sets (or moves) entry `entry`'s wake-up to `at`.
+  void set(std::size_t entry, Instant at) {
+    if (entry >= pos_.size()) pos_.resize(entry + 1, kNone);
+    std::size_t p = pos_[entry];
     if (p == kNone) {
       p = heap_.size();
-      heap_.push_back({at, slot});
-      pos_[slot] = p;
+      heap_.push_back({at, entry});
+      pos_[entry] = p;
       up(p);
       return;
     }
@@ -38,32 +38,32 @@ class TimerHeap {
     }
   }
 
-  /// Cancels entry `slot`'s wake-up, if any.
-  void cancel(std::size_t slot) {
-    if (slot >= pos_.size() || pos_[slot] == kNone) return;
-    remove_at(pos_[slot]);
+  /// Cancels entry `entry`'s wake-up, if any.
+  void cancel(std::size_t entry) {
+    if (entry >= pos_.size() || pos_[entry] == kNone) return;
+    remove_at(pos_[entry]);
   }
 
-  /// Entry `slot` was erased and entry `last` moved into its index.
-  void erased(std::size_t slot, std::size_t last) {
-    cancel(slot);
-    if (last == slot || last >= pos_.size()) return;
+  /// Entry `entry` was erased and entry `last` moved into its index.
+  void erased(std::size_t entry, std::size_t last) {
+    cancel(entry);
+    if (last == entry || last >= pos_.size()) return;
     const std::size_t p = pos_[last];
     pos_[last] = kNone;
     if (p == kNone) return;
-    if (slot >= pos_.size()) pos_.resize(slot + 1, kNone);
-    pos_[slot] = p;
-    heap_[p].slot = slot;
+    if (entry >= pos_.size()) pos_.resize(entry + 1, kNone);
+    pos_[entry] = p;
+    heap_[p].entry = entry;
   }
 
-  [[nodiscard]] std::optional<Instant> at(std::size_t slot) const {
-    if (slot >= pos_.size() || pos_[slot] == kNone) return std::nullopt;
-    return heap_[pos_[slot]].at;
+  [[nodiscard]] std::optional<Instant> at(std::size_t entry) const {
+    if (entry >= pos_.size() || pos_[entry] == kNone) return std::nullopt;
+    return heap_[pos_[entry]].at;
   }
 
   [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
   [[nodiscard]] Instant top_time() const { return heap_.front().at; }
-  [[nodiscard]] std::size_t top_slot() const { return heap_.front().slot; }
+  [[nodiscard]] std::size_t top_entry() const { return heap_.front().entry; }
   void pop() { remove_at(0); }
   void clear() {
     heap_.clear();
@@ -74,12 +74,12 @@ class TimerHeap {
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   struct Element {
     Instant at;
-    std::size_t slot;
+    std::size_t entry;
   };
 
   void place(std::size_t p, Element e) {
     heap_[p] = e;
-    pos_[e.slot] = p;
+    pos_[e.entry] = p;
   }
   void up(std::size_t p) {
     const Element e = heap_[p];
@@ -105,17 +105,17 @@ class TimerHeap {
     place(p, e);
   }
   void remove_at(std::size_t p) {
-    pos_[heap_[p].slot] = kNone;
+    pos_[heap_[p].entry] = kNone;
     const Element last = heap_.back();
     heap_.pop_back();
     if (p == heap_.size()) return;
     place(p, last);
     up(p);
-    down(pos_[last.slot]);
+    down(pos_[last.entry]);
   }
 
   std::vector<Element> heap_;
-  std::vector<std::size_t> pos_;  // by slot: index into heap_, or kNone
+  std::vector<std::size_t> pos_;  // by entry: index into heap_, or kNone
 };
 
 }  // namespace weir::detail

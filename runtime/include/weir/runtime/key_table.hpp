@@ -1,5 +1,7 @@
 #pragma once
-// KeyTable: the per-key state of a stateful step on one worker.
+// KeyTable<K, T>: a map from keys to values, built for per-key state on one worker. The
+// runtime keeps every stateful step's keys in one; an operator may use one too (aggregate's
+// per-batch pre-reduction does). Not thread-safe: one table belongs to one worker.
 //
 // Entries live in one dense vector (iteration and sorting touch contiguous memory); an
 // open-addressing index of power-of-two size maps a key's index hash (`KeyTable::hash_of`) to
@@ -23,9 +25,10 @@
 #include <utility>
 #include <vector>
 
-#include "weir/runtime/stable_hash.hpp"
+#include "weir/core/hints.hpp"
+#include "weir/core/stable_hash.hpp"
 
-namespace weir::detail {
+namespace weir {
 
 template <class K, class T>
 class KeyTable {
@@ -129,16 +132,7 @@ class KeyTable {
 
  private:
   static constexpr std::uint32_t kEmpty = 0xffffffffU;
-  // Starts loading the line at p. (GCC's dead-code elimination counts a __builtin_prefetch as
-  // doing nothing and drops it, with the code that only led to it, such as all of a batch's
-  // asking ahead for integer keys; an asm statement it keeps.)
-  static void prefetch(const void* p) {
-#if defined(__x86_64__) || defined(__i386__)
-    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
-#else
-    __builtin_prefetch(p);
-#endif
-  }
+  static void prefetch(const void* p) { WEIR_PREFETCH(p); }
   // The index starts (and after clear() starts again) at this many slots, so a look-up never
   // tests for an index that is not there.
   static constexpr std::size_t kMinSlots = 16;
@@ -199,4 +193,4 @@ class KeyTable {
   unsigned shift_ = shift_for(kMinSlots);  // 64 - log2(slots)
 };
 
-}  // namespace weir::detail
+}  // namespace weir

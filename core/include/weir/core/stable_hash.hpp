@@ -21,7 +21,24 @@ namespace weir {
 template <class K>
 struct StableHash;  // specialise for your key types
 
-namespace detail {
+/// The hash primitives stable_hash is built from, for any other hash that must never change
+/// (the recovery store's buckets, file digests, dataflow fingerprints): one definition each.
+namespace hash {
+
+/// FNV-1a's offset basis: the starting value of fnv1a.
+inline constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+
+/// 64-bit FNV-1a of `s`, continuing from `h` (so bytes may be hashed in pieces).
+constexpr std::uint64_t fnv1a(std::string_view s, std::uint64_t h = kFnvOffset) noexcept {
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+/// splitmix64's finaliser: spreads every input bit over the whole word (FNV-1a alone leaves
+/// the low bits weak, and the low bits pick a worker).
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x ^= x >> 30U;
   x *= 0xbf58476d1ce4e5b9ULL;
@@ -30,30 +47,25 @@ constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x ^= x >> 31U;
   return x;
 }
-constexpr std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
+
+/// Folds hash `h` into `seed` (Boost's hash_combine constant, then mix64).
 constexpr std::uint64_t combine(std::uint64_t seed, std::uint64_t h) noexcept {
   return mix64(seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6U) + (seed >> 2U)));
 }
-}  // namespace detail
+
+}  // namespace hash
 
 template <std::integral K>
 struct StableHash<K> {
   constexpr std::uint64_t operator()(K k) const noexcept {
-    return detail::mix64(static_cast<std::uint64_t>(k));
+    return hash::mix64(static_cast<std::uint64_t>(k));
   }
 };
 
 template <>
 struct StableHash<std::string_view> {
   constexpr std::uint64_t operator()(std::string_view s) const noexcept {
-    return detail::mix64(detail::fnv1a(s));
+    return hash::mix64(hash::fnv1a(s));
   }
 };
 
@@ -67,7 +79,7 @@ struct StableHash<std::string> {
 template <class A, class B>
 struct StableHash<std::pair<A, B>> {
   std::uint64_t operator()(const std::pair<A, B>& p) const noexcept {
-    return detail::combine(StableHash<A>{}(p.first), StableHash<B>{}(p.second));
+    return hash::combine(StableHash<A>{}(p.first), StableHash<B>{}(p.second));
   }
 };
 
@@ -77,7 +89,7 @@ struct StableHash<std::tuple<Ts...>> {
     return std::apply(
         [](const auto&... xs) {
           std::uint64_t h = 0;
-          ((h = detail::combine(h, StableHash<std::remove_cvref_t<decltype(xs)>>{}(xs))), ...);
+          ((h = hash::combine(h, StableHash<std::remove_cvref_t<decltype(xs)>>{}(xs))), ...);
           return h;
         },
         t);
@@ -87,9 +99,8 @@ struct StableHash<std::tuple<Ts...>> {
 /// A key type usable for routing: it has a StableHash and equality.
 template <class K>
 concept StableKey = requires(const K& k) {
-  { StableHash<K>{}(k) } -> std::convertible_to<std::uint64_t>;
-}
-&&std::equality_comparable<K>;
+                      { StableHash<K>{}(k) } -> std::convertible_to<std::uint64_t>;
+                    } && std::equality_comparable<K>;
 
 template <StableKey K>
 std::uint64_t stable_hash(const K& k) noexcept {

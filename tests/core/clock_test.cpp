@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include <weir/inputs/clock.hpp>
+#include <weir/core/clock.hpp>
 
 using namespace std::chrono_literals;
 

@@ -1,10 +1,10 @@
-#include "weir/inputs/clock.hpp"
+#include "weir/core/clock.hpp"
 
 #include <atomic>
 
 namespace weir {
 
-Duration SystemClock::idle_until(Instant deadline) {
+Duration RealClock::idle_until(Instant deadline) {
   auto left = deadline - now();
   return left > Duration::zero() ? left : Duration::zero();
 }
@@ -33,8 +33,8 @@ void ManualClock::set(Instant to) {
 }
 
 namespace {
-SystemClock& system_clock_instance() {
-  static SystemClock c;
+RealClock& system_clock_instance() {
+  static RealClock c;
   return c;
 }
 std::atomic<Clock*>& current() {

@@ -2,12 +2,15 @@
 // The one seam through which weir reads time.
 //
 // Every part of weir that needs "now" (the scheduler, epoch intervals, next_awake, polling
-// sources, windows) reads it from weir::clock(). Production uses the system clock; tests
-// install a ManualClock with ScopedClock and then prove timing behaviour exactly, with no
-// sleeps: when a worker has nothing to do until some instant, a manual clock jumps there.
+// sources, windows) reads it from weir::clock(). Production uses RealClock; tests install a
+// ManualClock with ScopedClock and then prove timing behaviour exactly, with no sleeps: when
+// a worker has nothing to do until some instant, a manual clock jumps there.
 //
 // Instants are wall-clock (system_clock) time points, since sources align to wall-clock
 // boundaries and report next_awake as absolute times.
+//
+// Thread safety: clock() may be read from any thread; ScopedClock is installed before a run
+// starts and removed after it ends.
 
 #include <chrono>
 #include <mutex>
@@ -27,12 +30,14 @@ class Clock {
   [[nodiscard]] virtual Instant now() const = 0;
 
   /// Called by an idle worker that has nothing to do before `deadline`. Returns how long it
-  /// should block in real time (it is woken earlier if data arrives). The system clock
+  /// should block in real time (it is woken earlier if data arrives). The real clock
   /// returns the real distance; a manual clock moves itself to `deadline` and returns zero.
   virtual Duration idle_until(Instant deadline) = 0;
 };
 
-class SystemClock final : public Clock {
+/// Real (wall-clock) time: std::chrono::system_clock. Not to be confused with
+/// weir::window::SystemClock, the windowing clock that stamps items with this time.
+class RealClock final : public Clock {
  public:
   [[nodiscard]] Instant now() const override { return std::chrono::system_clock::now(); }
   Duration idle_until(Instant deadline) override;
@@ -53,7 +58,7 @@ class ManualClock final : public Clock {
   Instant now_;
 };
 
-/// The process-wide clock (a SystemClock unless a ScopedClock is active).
+/// The process-wide clock (a RealClock unless a ScopedClock is active).
 Clock& clock();
 
 /// Installs `c` as the process-wide clock for its lifetime. Install before a run starts.

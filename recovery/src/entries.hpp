@@ -1,0 +1,87 @@
+#pragma once
+// Reading the entry format back (its encoding: weir/recovery/detail/entry_buffer.hpp), and
+// the one merge of rows into each key's newest state that loading and compaction share.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "weir/core/coding.hpp"
+#include "weir/recovery/detail/entry_buffer.hpp"
+
+namespace weir::recovery::entries {
+
+/// Appends one entry to `out`.
+inline void append(std::string& out, std::string_view key, const std::string_view* state) {
+  const std::size_t at = out.size();
+  out.resize(at + size_of(key, state));
+  write(out.data() + at, key, state);
+}
+
+/// Calls f(key, state or null for a discard) for each entry; throws on malformed bytes.
+template <class F>
+void for_each(std::string_view bytes, F&& f) {
+  std::size_t at = 0;
+  auto take = [&](std::size_t n) {
+    if (bytes.size() - at < n) {
+      throw std::runtime_error("snapshot entries are truncated");
+    }
+    const std::string_view v = bytes.substr(at, n);
+    at += n;
+    return v;
+  };
+  auto length = [&] {
+    std::string_view rest = bytes.substr(at);
+    std::uint64_t v = 0;
+    if (!coding::get_varint32(rest, v)) {
+      if (rest.size() < coding::kMaxVarint32Bytes) {  // the bytes ended inside it
+        throw std::runtime_error("snapshot entries are truncated");
+      }
+      throw std::runtime_error("snapshot entries hold a malformed length");
+    }
+    at = bytes.size() - rest.size();
+    return static_cast<std::size_t>(v);
+  };
+  while (at < bytes.size()) {
+    const std::string_view key = take(length());
+    const char kind = take(1)[0];
+    if (kind == '\1') {
+      const std::string_view state = take(length());
+      f(key, &state);
+    } else if (kind == '\0') {
+      f(key, static_cast<const std::string_view*>(nullptr));
+    } else {
+      throw std::runtime_error("snapshot entries hold an unknown entry kind");
+    }
+  }
+}
+
+/// Calls f(key, state) with each key's newest state across `segments` (rows of one bucket,
+/// oldest first: a later entry of a key replaces an earlier one); keys whose newest entry is a
+/// discard are left out. Keys come in no given order. Throws on malformed bytes.
+template <class Segments, class F>
+void for_each_newest(const Segments& segments, F&& f) {
+  if (segments.size() == 1) {  // one row (a compacted bucket, or one epoch's): every key once
+    for_each(segments[0], [&](std::string_view k, const std::string_view* st) {
+      if (st != nullptr) {
+        f(k, *st);
+      }
+    });
+    return;
+  }
+  std::unordered_map<std::string_view, std::optional<std::string_view>> newest;
+  for (const auto& seg : segments) {
+    for_each(seg, [&](std::string_view k, const std::string_view* st) {
+      newest[k] = st != nullptr ? std::optional(*st) : std::nullopt;
+    });
+  }
+  for (const auto& [k, st] : newest) {
+    if (st) {
+      f(k, *st);
+    }
+  }
+}
+
+}  // namespace weir::recovery::entries

@@ -1,0 +1,21 @@
+# Fails when a built-in operator or connector reaches into the runtime's internals: they are
+# written exactly as a user's would be, from public headers only. Run with -DSOURCE_DIR=<repo>.
+cmake_minimum_required(VERSION 3.20)
+set(found "")
+foreach(module operators connectors)
+  file(GLOB_RECURSE files "${SOURCE_DIR}/${module}/*.hpp" "${SOURCE_DIR}/${module}/*.cpp")
+  foreach(file ${files})
+    file(STRINGS "${file}" lines REGEX "weir/runtime/detail/|weir::detail::")
+    foreach(line ${lines})
+      file(RELATIVE_PATH rel "${SOURCE_DIR}" "${file}")
+      string(STRIP "${line}" line)
+      list(APPEND found "${rel}: ${line}")
+    endforeach()
+  endforeach()
+endforeach()
+if(found)
+  list(JOIN found "\n  " text)
+  message(FATAL_ERROR "operators/ and connectors/ must use only the runtime's public API; "
+                      "these lines use its internals:\n  ${text}")
+endif()
+message(STATUS "operators/ and connectors/ use only public API")
