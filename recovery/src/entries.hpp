@@ -1,7 +1,10 @@
 #pragma once
-// Reading the entry format back (its encoding: weir/recovery/detail/entry_buffer.hpp), and
-// the one merge of rows into each key's newest state that loading and compaction share.
+// The entry format of packed state changes and of the store's rows: writing and reading it,
+// and the one merge of rows into each key's newest state that loading and compaction share.
+// Private to the store: steps hand over entries through StateChanges (state_changes.hpp).
 
+#include <cstddef>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -9,9 +12,36 @@
 #include <unordered_map>
 
 #include "weir/core/coding.hpp"
-#include "weir/recovery/detail/entry_buffer.hpp"
 
 namespace weir::recovery::entries {
+
+/// The entry format of packed state changes (and of the store's segments): per key
+///   key length, key bytes, kind (1 state, 0 discard), [state length, state bytes]
+/// with lengths as LEB128 varints (one byte below 128) and the kind one byte.
+/// The bytes of one entry; `state` null is a discard. Throws past 4 GiB.
+inline std::size_t size_of(std::string_view key, const std::string_view* state) {
+  auto length_size = [](std::size_t n) {
+    if (n > 0xFFFFFFFFULL) {
+      throw std::length_error("a snapshot key or state exceeds 4 GiB");
+    }
+    return coding::varint_length(n);
+  };
+  return length_size(key.size()) + key.size() + 1 +
+         (state != nullptr ? length_size(state->size()) + state->size() : 0);
+}
+
+/// Writes one entry at `out`, which has room for size_of(key, state) bytes.
+inline void write(char* out, std::string_view key, const std::string_view* state) {
+  auto put_length = [&](std::size_t n) { out = coding::encode_varint64(out, n); };
+  put_length(key.size());
+  std::memcpy(out, key.data(), key.size());
+  out += key.size();
+  *out++ = state != nullptr ? '\1' : '\0';
+  if (state != nullptr) {
+    put_length(state->size());
+    std::memcpy(out, state->data(), state->size());
+  }
+}
 
 /// Appends one entry to `out`.
 inline void append(std::string& out, std::string_view key, const std::string_view* state) {

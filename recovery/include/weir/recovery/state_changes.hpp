@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -16,9 +17,37 @@
 
 #include "weir/core/epoch.hpp"
 #include "weir/core/stable_hash.hpp"
-#include "weir/recovery/detail/entry_buffer.hpp"
 
 namespace weir::recovery {
+
+namespace detail {
+
+/// A growable buffer of one bucket's entries (their format is the store's:
+/// recovery/src/entries.hpp), appended to without zeroing memory that is about to be written.
+class EntryBuffer {
+ public:
+  void reserve(std::size_t bytes) {
+    if (bytes > capacity_) {
+      regrow(bytes);
+    }
+  }
+  /// Appends the entry of `key`: its state, or a discard if `state` is null. Throws past
+  /// 4 GiB.
+  void append(std::string_view key, const std::string_view* state);
+  [[nodiscard]] std::string_view view() const noexcept { return {data_.get(), size_}; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  void regrow(std::size_t capacity);
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+/// The bytes of the entry of `key` and `state` (null: a discard).
+std::size_t entry_size(std::string_view key, const std::string_view* state);
+
+}  // namespace detail
 
 /// The store keeps a step's keys in this many buckets, one row per bucket and epoch.
 inline constexpr std::uint32_t kSnapshotBuckets = 256;
@@ -85,7 +114,7 @@ class StateChanges {
     }
     return n;
   }
-  /// f(bucket, its entries in the entries:: format) for each bucket holding any, in order.
+  /// f(bucket, its entries in the store's entry format) for each bucket holding any, in order.
   template <class F>
   void for_each_bucket(F&& f) const {
     for (std::uint32_t b = 0; b < by_bucket_.size(); ++b) {
@@ -102,10 +131,10 @@ class StateChanges {
     if (by_bucket_.empty()) {
       by_bucket_.resize(kSnapshotBuckets);
       if (per_bucket_ == 0) {
-        reserve(expected_ * entries::size_of(key, state));
+        reserve(expected_ * detail::entry_size(key, state));
       }
     }
-    entries::Buffer& b = by_bucket_[buckets_.of(key)];
+    detail::EntryBuffer& b = by_bucket_[buckets_.of(key)];
     if (b.capacity() == 0) {
       b.reserve(std::max<std::size_t>(per_bucket_, 64));
     }
@@ -116,7 +145,7 @@ class StateChanges {
   std::string step_id_;
   Epoch epoch_;
   Buckets buckets_;
-  std::vector<entries::Buffer> by_bucket_;  // kSnapshotBuckets once anything is put
+  std::vector<detail::EntryBuffer> by_bucket_;  // kSnapshotBuckets once anything is put
   std::size_t size_ = 0;
   std::size_t per_bucket_ = 0;
   std::size_t expected_ = 0;
