@@ -8,6 +8,7 @@
 // is then copied from its read transaction by SQLite's online backup, into a temporary file
 // that is folded into one self-contained file and synced, and all are renamed into place.
 #include <fmt/format.h>
+#include <algorithm>
 
 #include <memory>
 #include <vector>
@@ -32,7 +33,15 @@ Epoch backup_store(const fs::path& dir, const fs::path& dest) {
     throw RecoveryError(
         fmt::format("backup destination '{}' is the recovery directory itself", dest.string()));
   }
-  const std::size_t count = RecoveryStore::open(dir)->partition_count();
+  // The partitions are counted by name and locked before the store is opened and checked:
+  // opened while a run writes, partitions read one after another may come from different
+  // rounds of its writer (one's commit beside another's older frontier), and be refused.
+  const std::size_t count = files::scan(dir).parts.size();
+  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
+    if (!fs::exists(dir / files::part_name(i))) {
+      RecoveryStore::open(dir);  // throws the refusal that says what is missing
+    }
+  }
 
   std::vector<std::unique_ptr<sqlite::Db>> readers;
   {
@@ -41,6 +50,8 @@ Epoch backup_store(const fs::path& dir, const fs::path& dest) {
       locks.push_back(std::make_unique<sqlite::Db>((dir / files::part_name(i)).string(), false));
       locks.back()->exec("BEGIN IMMEDIATE");
     }
+    // no round of a writer is half done while every partition is locked
+    RecoveryStore::open(dir);
     for (std::size_t i = 0; i < count; ++i) {
       readers.push_back(std::make_unique<sqlite::Db>((dir / files::part_name(i)).string(), false));
       readers.back()->exec("BEGIN");
