@@ -4,7 +4,8 @@
 // weir::Error is the root: a caller that wants "anything weir refused or reported" catches it.
 // Below it: BuildError (the dataflow cannot be built), StepError (user code failed while the
 // dataflow ran: it names the step, the worker and the partition where there is one),
-// Interrupted (Ctrl-C), AbortExecution (a step asked to stop the run at once), and the
+// Interrupted (Ctrl-C), ClusterError (a cluster's processes cannot form or lost one),
+// AbortExecution (a step asked to stop the run at once), and the
 // recovery store's refusals (weir::recovery::RecoveryError and its kinds, in
 // weir/recovery/errors.hpp). EndOfInput is not an error but a signal from a user's getter,
 // so it stands apart.
@@ -49,6 +50,13 @@ class StepError : public Error {
 class Interrupted : public Error {
  public:
   Interrupted() : Error("interrupt signal received, all workers have been shut down") {}
+};
+
+/// A cluster that cannot form or goes on no longer: a process that never answered, a peer that
+/// runs another dataflow, a connection lost. The message names the process id and address.
+class ClusterError : public Error {
+ public:
+  using Error::Error;
 };
 
 /// Thrown from next_batch (or anything it calls) to stop the whole run at once, without
