@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <boost/core/demangle.hpp>
 #include <cctype>
+#include <cstdint>
+
+#include "weir/core/stable_hash.hpp"
 
 namespace weir {
 
@@ -61,6 +64,28 @@ bool Dataflow::has_readers(detail::PortId port) const {
   return std::any_of(steps_.begin(), steps_.end(), [&](const detail::StepDef& s) {
     return std::find(s.inputs.begin(), s.inputs.end(), port) != s.inputs.end();
   });
+}
+
+std::string Dataflow::fingerprint() const {
+  std::uint64_t h = hash::kFnvOffset;
+  auto mix = [&](std::string_view bytes) {
+    h = hash::fnv1a(bytes, h);
+    h = hash::fnv1a("\xFF", h);  // a separator no text byte of UTF-8 takes
+  };
+  mix(id_);
+  for (const detail::StepDef& s : steps_) {
+    mix(s.fq_id);
+    mix(std::to_string(static_cast<int>(s.role)));
+    std::string inputs;
+    for (const detail::PortId p : s.inputs) {
+      inputs += std::to_string(p) + ",";
+    }
+    mix(inputs);
+  }
+  for (const std::type_info* t : port_types_) {
+    mix(boost::core::demangle(t->name()));
+  }
+  return fmt::format("{:016x}", h);
 }
 
 void Dataflow::throw_foreign_stream(std::string_view fq_id) const {

@@ -57,3 +57,26 @@ TEST_CASE("the run configuration is checked") {
   CHECK(error_of([&] { weir::run(flow, {.workers = 0}); }) ==
         "the worker count must be from 1 to 1024, not 0");
 }
+
+TEST_CASE("a flow's fingerprint follows its steps, wiring and item types, and nothing else") {
+  auto build = [](const std::string& flow_id, const std::string& step, bool as_string, bool extra) {
+    weir::Dataflow flow(flow_id);
+    auto in = weir::op::input("in", flow, weir::testing::TestingSource<int>({1, 2}));
+    if (as_string) {
+      auto s = weir::op::map(step, in, [](int x) { return std::to_string(x); });
+      weir::op::output("out", s, weir::testing::TestingSink<std::string>{});
+    } else {
+      auto s = weir::op::map(step, in, [](int x) { return x * 2; });
+      if (extra) s = weir::op::filter("even", s, [](int x) { return x % 2 == 0; });
+      weir::op::output("out", s, weir::testing::TestingSink<int>{});
+    }
+    return flow.fingerprint();
+  };
+  const std::string base = build("f", "double", false, false);
+  CHECK(base.size() == 16);
+  CHECK(build("f", "double", false, false) == base);  // built again: the same
+  CHECK(build("g", "double", false, false) != base);  // another flow id
+  CHECK(build("f", "twice", false, false) != base);   // another step id
+  CHECK(build("f", "double", true, false) != base);   // another item type
+  CHECK(build("f", "double", false, true) != base);   // another step
+}

@@ -152,7 +152,8 @@ class Dataflow {
   /// Allocates a new output port carrying T.
   template <class T>
   Stream<T> new_stream() {
-    return Stream<T>(*this, next_port_++);
+    port_types_.push_back(&typeid(T));
+    return Stream<T>(*this, port_types_.size() - 1);
   }
   /// Checks that `s` belongs to this flow.
   template <class T>
@@ -166,6 +167,11 @@ class Dataflow {
   [[nodiscard]] bool has_readers(detail::PortId port) const;
   /// Throws BuildError unless the flow has an input and an output (or inspect) step.
   void validate() const;
+  /// A digest (16 hex digits) of the flow's shape: its id, every step (fully qualified id,
+  /// role, the streams it reads) and every stream's item type. The same program builds the
+  /// same fingerprint in every process; another step, wiring or item type changes it. The
+  /// processes of a cluster compare it before they exchange anything.
+  [[nodiscard]] std::string fingerprint() const;
 
  private:
   [[noreturn]] void throw_foreign_stream(std::string_view fq_id) const;
@@ -173,7 +179,7 @@ class Dataflow {
   std::vector<detail::StepDef> steps_;
   std::vector<std::string> ids_;
   std::vector<std::string> prefixes_;
-  detail::PortId next_port_ = 0;
+  std::vector<const std::type_info*> port_types_;  // each stream's item type, by port
 };
 
 template <class T>
