@@ -33,15 +33,8 @@ Epoch backup_store(const fs::path& dir, const fs::path& dest) {
     throw RecoveryError(
         fmt::format("backup destination '{}' is the recovery directory itself", dest.string()));
   }
-  // The partitions are counted by name and locked before the store is opened and checked:
-  // opened while a run writes, partitions read one after another may come from different
-  // rounds of its writer (one's commit beside another's older frontier), and be refused.
-  const std::size_t count = files::scan(dir).parts.size();
-  for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
-    if (!fs::exists(dir / files::part_name(i))) {
-      RecoveryStore::open(dir);  // throws the refusal that says what is missing
-    }
-  }
+  // (open reads every partition at one point in time, also while a run writes)
+  const std::size_t count = RecoveryStore::open(dir)->partition_count();
 
   std::vector<std::unique_ptr<sqlite::Db>> readers;
   {
@@ -50,8 +43,6 @@ Epoch backup_store(const fs::path& dir, const fs::path& dest) {
       locks.push_back(std::make_unique<sqlite::Db>((dir / files::part_name(i)).string(), false));
       locks.back()->exec("BEGIN IMMEDIATE");
     }
-    // no round of a writer is half done while every partition is locked
-    RecoveryStore::open(dir);
     for (std::size_t i = 0; i < count; ++i) {
       readers.push_back(std::make_unique<sqlite::Db>((dir / files::part_name(i)).string(), false));
       readers.back()->exec("BEGIN");

@@ -37,6 +37,7 @@ struct Found {
 /// Opens every partition file of `dir`, in index order, each checked on its own.
 std::vector<Found> open_partitions(const fs::path& dir) {
   std::vector<Found> found;
+  std::vector<std::size_t> named;  // the index each file's name says
   std::size_t unfinished = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
@@ -46,28 +47,56 @@ std::vector<Found> open_partitions(const fs::path& dir) {
       continue;
     }
     files::check_log(dir, file);
-    auto db = std::make_unique<sqlite::Db>(entry.path().string(), false);
-    Found f{file, std::move(db), 0, 0, {}, {}};
-    try {
-      sqlite::Stmt q(*f.db, "SELECT part_index, part_count, store_id, format FROM partitions");
-      if (!q.step()) {
-        throw RecoveryError("its parts table is empty");
+    found.push_back(
+        Found{file, std::make_unique<sqlite::Db>(entry.path().string(), false), *index, 0, {}, {}});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.index < b.index; });
+  auto not_a_partition = [&](const Found& f, const std::string& why) {
+    return CorruptStore(
+        fmt::format("'{}' in recovery directory '{}' is not a recovery partition: {}", f.file,
+                    dir.string(), why));
+  };
+  // Every partition is read at one point in time, also while a run writes the store: each
+  // one's write lock is taken (in index order, as backup_store does; the run's writer holds
+  // one at a time), a read transaction is opened on each, and the locks are let go. Read one
+  // after another instead, partitions could come from different rounds of the writer (a later
+  // commit beside an earlier frontier) and be refused as inconsistent.
+  {
+    std::vector<std::unique_ptr<sqlite::Db>> locks;
+    for (const Found& f : found) {
+      try {
+        locks.push_back(std::make_unique<sqlite::Db>((dir / f.file).string(), false));
+        locks.back()->exec("BEGIN IMMEDIATE");
+      } catch (const RecoveryError& e) {
+        throw not_a_partition(f, e.what());
       }
-      f.index = static_cast<std::size_t>(q.int64(0));
-      f.count = static_cast<std::size_t>(q.int64(1));
-      f.store_id = q.bytes(2);
-      f.format = q.bytes(3);
-    } catch (const RecoveryError& e) {
-      throw CorruptStore(
-          fmt::format("'{}' in recovery directory '{}' is not a recovery "
-                      "partition: {}",
-                      file, dir.string(), e.what()));
     }
-    if (f.index != *index) {
+    for (Found& f : found) {
+      named.push_back(f.index);
+      try {
+        f.db->exec("BEGIN");
+        sqlite::Stmt q(*f.db, "SELECT part_index, part_count, store_id, format FROM partitions");
+        if (!q.step()) {
+          throw RecoveryError("its parts table is empty");
+        }
+        f.index = static_cast<std::size_t>(q.int64(0));
+        f.count = static_cast<std::size_t>(q.int64(1));
+        f.store_id = q.bytes(2);
+        f.format = q.bytes(3);
+      } catch (const RecoveryError& e) {
+        throw not_a_partition(f, e.what());
+      }
+    }
+    for (auto& l : locks) {
+      l->exec("ROLLBACK");
+    }
+  }
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    if (found[k].index != named[k]) {
       throw CorruptStore(fmt::format("'{}' in recovery directory '{}' says it is partition {}",
-                                     file, dir.string(), f.index));
+                                     found[k].file, dir.string(), found[k].index));
     }
-    found.push_back(std::move(f));
   }
   const std::string redo = unfinished > 0
                                ? fmt::format(
@@ -80,8 +109,6 @@ std::vector<Found> open_partitions(const fs::path& dir) {
         "recovery directory '{}' holds no partitions; create them with `weir-recovery init {} N`{}",
         dir.string(), dir.string(), redo));
   }
-  std::sort(found.begin(), found.end(),
-            [](const Found& a, const Found& b) { return a.index < b.index; });
   const Found& first = found.front();
   for (const Found& f : found) {
     if (f.count != first.count) {
@@ -243,6 +270,7 @@ std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options 
   }
 
   for (Found& f : found) {
+    f.db->exec("COMMIT");  // the read transaction open_partitions began
     Impl::Part p;
     p.db = std::move(f.db);
     impl->parts.push_back(std::move(p));

@@ -151,6 +151,40 @@ TEST_CASE("a backup taken while a run writes is one consistent point of every pa
             "' already holds partitions (part-0.sqlite3)");
 }
 
+TEST_CASE("a store opened while a run writes it is seen at one point in time") {
+  TempDir dir;
+  weir::recovery::init_store(dir.path(), 3);
+  auto store = RecoveryStore::open(dir.path(), {.compact_after = 2});
+  store->begin(1);
+  run_epochs(*store, 1, 4, 200);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (weir::Epoch e = 4; !stop.load(); ++e) {
+      store->write(0, epoch_of(e, 200));
+      store->progress(0, e + 1, false);
+      await_commit(*store, e + 1);
+    }
+  });
+  std::string failed;
+  weir::Epoch last = 0;
+  bool monotonic = true;
+  for (int i = 0; i < 300 && failed.empty(); ++i) {
+    try {
+      const weir::Epoch at = RecoveryStore::open(dir.path())->resume_epoch();
+      monotonic = monotonic && at >= last;
+      last = at;
+    } catch (const std::exception& e) {
+      failed = e.what();
+    }
+  }
+  stop = true;
+  writer.join();
+  store->finish();
+  CHECK(failed == "");
+  CHECK(monotonic);
+  CHECK(last >= 4);
+}
+
 TEST_CASE("weir-recovery backup copies a store and says where it resumes") {
   TempDir dir;
   TempDir copy;
