@@ -23,7 +23,7 @@ struct Wire<std::string> {
   static std::string decode(std::string_view b) { return std::string(b); }
 };
 template <class X>
-  requires std::is_trivially_copyable_v<X> && std::is_default_constructible_v<X>
+requires std::is_trivially_copyable_v<X> && std::is_default_constructible_v<X>
 struct Wire<X> {
   static constexpr bool available = true;
   static std::string encode(const X& x) {

@@ -120,8 +120,8 @@ struct PickBy {
 
 template <class K, class V, class Init, class Folder,
           class A = std::remove_cvref_t<std::invoke_result_t<Init&>>>
-  requires std::invocable<Folder&, A&&, V&&> &&
-           std::convertible_to<std::invoke_result_t<Folder&, A&&, V&&>, A>
+requires std::invocable<Folder&, A&&, V&&> &&
+    std::convertible_to<std::invoke_result_t<Folder&, A&&, V&&>, A>
 auto fold_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, Init init,
                 Folder folder) {
   using Logic = detail::FoldShim<K, V, A, Init, Folder>;
@@ -133,8 +133,7 @@ auto fold_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, Ini
 }
 
 template <class K, class V, class R>
-  requires std::invocable<R&, V&&, V&&> &&
-           std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
+requires std::invocable<R&, V&&, V&&> && std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
 auto reduce_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, R reducer) {
   auto scope = up.flow().scope(step_id);
   auto local = flat_map_batch("local", up, detail::LocalReduce<K, V, R>{reducer});
@@ -145,7 +144,7 @@ auto reduce_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, R
 }
 
 template <class T, class F>
-  requires std::invocable<F&, const T&>
+requires std::invocable<F&, const T&>
 auto count_final(std::string_view step_id, const Stream<T>& up, F key) {
   using K = std::remove_cvref_t<std::invoke_result_t<F&, const T&>>;
   auto scope = up.flow().scope(step_id);

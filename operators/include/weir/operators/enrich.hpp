@@ -52,7 +52,7 @@ class TTLCache {
 };
 
 template <class K, class T, class Getter, class Mapper>
-  requires std::invocable<Getter&, const K&>
+requires std::invocable<Getter&, const K&>
 auto enrich_cached(std::string_view step_id, const Stream<T>& up, Getter getter, Mapper mapper,
                    Duration ttl = Duration::max()) {
   using V = std::remove_cvref_t<std::invoke_result_t<Getter&, const K&>>;

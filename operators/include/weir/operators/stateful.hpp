@@ -40,12 +40,12 @@ namespace weir::op {
 namespace detail {
 
 template <class Logic, class K, class V>
-concept ItemLogic =
-    requires(Logic& l, const Logic& cl, V v, Emit<K, typename Logic::output_type>& em) {
-      typename Logic::output_type;
-      { l.on_item(std::move(v), em) } -> std::same_as<StateAction>;
-      cl.snapshot();
-    };
+concept ItemLogic = requires(Logic& l, const Logic& cl, V v,
+                             Emit<K, typename Logic::output_type>& em) {
+  typename Logic::output_type;
+  { l.on_item(std::move(v), em) } -> std::same_as<StateAction>;
+  cl.snapshot();
+};
 
 /// Drives a per-item logic from stateful_batch. `Build` lives in the worker's node for the
 /// node's lifetime, so the shim keeps a plain pointer to it.
@@ -64,19 +64,11 @@ class ItemShim {
     }
     return logic_ ? StateAction::retain : StateAction::discard;
   }
-  StateAction on_notify(E& emit)
-    requires weir::HasOnNotify<Logic, E>
-  {
+  StateAction on_notify(E& emit) requires weir::HasOnNotify<Logic, E> {
     return logic_->on_notify(emit);
   }
-  StateAction on_eof(E& emit)
-    requires weir::HasOnEof<Logic, E>
-  {
-    return logic_->on_eof(emit);
-  }
-  [[nodiscard]] auto notify_at() const
-    requires weir::HasNotifyAt<Logic>
-  {
+  StateAction on_eof(E& emit) requires weir::HasOnEof<Logic, E> { return logic_->on_eof(emit); }
+  [[nodiscard]] auto notify_at() const requires weir::HasNotifyAt<Logic> {
     return logic_->notify_at();
   }
   auto snapshot() const { return logic_->snapshot(); }
@@ -134,7 +126,7 @@ auto stateful_map_impl(std::string_view step_id, const Stream<std::pair<K, V>>& 
 
 template <class K, class V, class Build,
           class Logic = std::remove_cvref_t<std::invoke_result_t<Build&, std::nullopt_t>>>
-  requires detail::ItemLogic<Logic, K, V>
+requires detail::ItemLogic<Logic, K, V>
 auto stateful(std::string_view step_id, const Stream<std::pair<K, V>>& up, Build build) {
   using S = logic_state_t<Logic>;
   using Shim = detail::ItemShim<K, V, Logic, Build>;
@@ -145,15 +137,15 @@ auto stateful(std::string_view step_id, const Stream<std::pair<K, V>>& up, Build
 }
 
 template <class S, class K, class V, class F>
-  requires std::invocable<F&, std::optional<S>&, V&&>
-auto stateful_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+requires std::invocable < F&, std::optional<S>
+&, V&& > auto stateful_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
   return detail::stateful_map_impl<S, false>(step_id, up, std::move(mapper));
 }
 
 template <class S, class K, class V, class F>
-  requires std::invocable<F&, std::optional<S>&, V&&> &&
-           std::ranges::range<std::invoke_result_t<F&, std::optional<S>&, V&&>>
-auto stateful_flat_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+requires std::invocable < F&, std::optional<S>
+&, V&& > &&std::ranges::range<std::invoke_result_t<F&, std::optional<S>&, V&&>> auto
+         stateful_flat_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
   return detail::stateful_map_impl<S, true>(step_id, up, std::move(mapper));
 }
 

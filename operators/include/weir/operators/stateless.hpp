@@ -36,7 +36,7 @@
 namespace weir::op {
 
 template <class T, class F>
-  requires std::invocable<F&, T&&>
+requires std::invocable<F&, T&&>
 auto map(std::string_view step_id, const Stream<T>& up, F mapper) {
   using U = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
   return flat_map_batch(step_id, up, [mapper = std::move(mapper)](std::vector<T>&& items) mutable {
@@ -53,8 +53,8 @@ auto map(std::string_view step_id, const Stream<T>& up, F mapper) {
 }
 
 template <class T, class P>
-  requires std::invocable<P&, const T&>
-Stream<T> filter(std::string_view step_id, const Stream<T>& up, P predicate) {
+requires std::invocable<P&, const T&> Stream<T> filter(std::string_view step_id,
+                                                       const Stream<T>& up, P predicate) {
   static_assert(std::is_same_v<std::invoke_result_t<P&, const T&>, bool>,
                 "filter: the predicate must return bool");
   return flat_map_batch(step_id, up,
@@ -65,7 +65,7 @@ Stream<T> filter(std::string_view step_id, const Stream<T>& up, P predicate) {
 }
 
 template <class T, class F>
-  requires std::invocable<F&, T&&> && std::ranges::range<std::invoke_result_t<F&, T&&>>
+requires std::invocable<F&, T&&> && std::ranges::range<std::invoke_result_t<F&, T&&>>
 auto flat_map(std::string_view step_id, const Stream<T>& up, F mapper) {
   using R = std::invoke_result_t<F&, T&&>;
   using U = std::remove_cvref_t<std::ranges::range_value_t<R>>;
@@ -85,8 +85,8 @@ auto flat_map(std::string_view step_id, const Stream<T>& up, F mapper) {
 }
 
 template <class T, class F>
-  requires std::invocable<F&, const std::string&, const T&>
-Stream<T> inspect(std::string_view step_id, const Stream<T>& up, F inspector) {
+requires std::invocable<F&, const std::string&, const T&> Stream<T> inspect(
+    std::string_view step_id, const Stream<T>& up, F inspector) {
   return inspect_debug(
       step_id, up,
       [inspector = std::move(inspector)](const std::string& step, const T& x, Epoch,
@@ -94,7 +94,7 @@ Stream<T> inspect(std::string_view step_id, const Stream<T>& up, F inspector) {
 }
 
 template <class T, class F>
-  requires std::invocable<F&, const T&>
+requires std::invocable<F&, const T&>
 auto key_on(std::string_view step_id, const Stream<T>& up, F key) {
   using K = std::remove_cvref_t<std::invoke_result_t<F&, const T&>>;
   static_assert(StableKey<K>, "key_on: the key type needs a weir::StableHash specialisation");
@@ -105,7 +105,7 @@ auto key_on(std::string_view step_id, const Stream<T>& up, F key) {
 }
 
 template <class K, class V, class F>
-  requires std::invocable<F&, V&&>
+requires std::invocable<F&, V&&>
 auto map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
   using W = std::remove_cvref_t<std::invoke_result_t<F&, V&&>>;
   return map(step_id, up, [mapper = std::move(mapper)](std::pair<K, V>&& kv) mutable {
@@ -114,9 +114,8 @@ auto map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F ma
 }
 
 template <class K, class V, class P>
-  requires std::invocable<P&, const V&>
-Stream<std::pair<K, V>> filter_value(std::string_view step_id, const Stream<std::pair<K, V>>& up,
-                                     P predicate) {
+requires std::invocable<P&, const V&> Stream<std::pair<K, V>> filter_value(
+    std::string_view step_id, const Stream<std::pair<K, V>>& up, P predicate) {
   static_assert(std::is_same_v<std::invoke_result_t<P&, const V&>, bool>,
                 "filter_value: the predicate must return bool");
   return filter(step_id, up,
@@ -135,7 +134,7 @@ struct optional_value<std::optional<T>> {
 }  // namespace detail
 
 template <class T, class F>
-  requires std::invocable<F&, T&&>
+requires std::invocable<F&, T&&>
 auto filter_map(std::string_view step_id, const Stream<T>& up, F mapper) {
   using R = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
   using U = typename detail::optional_value<R>::type;  // mapper must return std::optional
@@ -151,7 +150,7 @@ auto filter_map(std::string_view step_id, const Stream<T>& up, F mapper) {
 }
 
 template <class K, class V, class F>
-  requires std::invocable<F&, V&&>
+requires std::invocable<F&, V&&>
 auto filter_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
   using R = std::remove_cvref_t<std::invoke_result_t<F&, V&&>>;
   using W = typename detail::optional_value<R>::type;  // mapper must return std::optional
@@ -165,7 +164,7 @@ auto filter_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& u
 }
 
 template <class K, class V, class F>
-  requires std::invocable<F&, V&&> && std::ranges::range<std::invoke_result_t<F&, V&&>>
+requires std::invocable<F&, V&&> && std::ranges::range<std::invoke_result_t<F&, V&&>>
 auto flat_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
   using R = std::invoke_result_t<F&, V&&>;
   using W = std::remove_cvref_t<std::ranges::range_value_t<R>>;

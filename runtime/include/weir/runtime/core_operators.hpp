@@ -48,29 +48,32 @@
 namespace weir {
 
 template <class S>
-concept FixedSource =
-    requires {
-      typename S::item_type;
-      typename S::state_type;
-    } &&
-    std::derived_from<S, FixedPartitionedSource<typename S::item_type, typename S::state_type>>;
+concept FixedSource = requires {
+  typename S::item_type;
+  typename S::state_type;
+}
+&&std::derived_from<S, FixedPartitionedSource<typename S::item_type, typename S::state_type>>;
 
 template <class S>
-concept DynSource = requires { typename S::item_type; } &&
-                    std::derived_from<S, DynamicSource<typename S::item_type>>;
+concept DynSource = requires {
+  typename S::item_type;
+}
+&&std::derived_from<S, DynamicSource<typename S::item_type>>;
 
 template <class S>
-concept FixedSink =
-    requires {
-      typename S::item_type;
-      typename S::state_type;
-      typename S::key_type;
-    } && std::derived_from<S, FixedPartitionedSink<typename S::item_type, typename S::state_type,
-                                                   typename S::key_type>>;
+concept FixedSink = requires {
+  typename S::item_type;
+  typename S::state_type;
+  typename S::key_type;
+}
+&&std::derived_from<
+    S, FixedPartitionedSink<typename S::item_type, typename S::state_type, typename S::key_type>>;
 
 template <class S>
-concept DynSink =
-    requires { typename S::item_type; } && std::derived_from<S, DynamicSink<typename S::item_type>>;
+concept DynSink = requires {
+  typename S::item_type;
+}
+&&std::derived_from<S, DynamicSink<typename S::item_type>>;
 
 template <class T>
 struct BranchOut {
@@ -89,7 +92,7 @@ struct is_vector<std::vector<T, A>> : std::true_type {};
 namespace op {
 
 template <class Src>
-  requires FixedSource<detail::unshared_t<Src>> || DynSource<detail::unshared_t<Src>>
+requires FixedSource<detail::unshared_t<Src>> || DynSource<detail::unshared_t<Src>>
 auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
   using S0 = detail::unshared_t<Src>;
   using X = typename S0::item_type;
@@ -121,7 +124,7 @@ auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
 }
 
 template <class T, class Snk>
-  requires FixedSink<detail::unshared_t<Snk>> || DynSink<detail::unshared_t<Snk>>
+requires FixedSink<detail::unshared_t<Snk>> || DynSink<detail::unshared_t<Snk>>
 void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
   using S0 = detail::unshared_t<Snk>;
   Dataflow& flow = up.flow();
@@ -167,8 +170,8 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
 }
 
 template <class T, class F>
-  requires std::invocable<F&, std::vector<T>&&>
-auto flat_map_batch(std::string_view step_id, const Stream<T>& up, F mapper) {
+requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string_view step_id,
+                                                                   const Stream<T>& up, F mapper) {
   using R = std::remove_cvref_t<std::invoke_result_t<F&, std::vector<T>&&>>;
   static_assert(detail::is_vector<R>::value,
                 "flat_map_batch: the mapper must return a std::vector of the output items");
@@ -185,8 +188,8 @@ auto flat_map_batch(std::string_view step_id, const Stream<T>& up, F mapper) {
 }
 
 template <class T, class P>
-  requires std::predicate<P&, const T&>
-BranchOut<T> branch(std::string_view step_id, const Stream<T>& up, P predicate) {
+requires std::predicate<P&, const T&> BranchOut<T> branch(std::string_view step_id,
+                                                          const Stream<T>& up, P predicate) {
   static_assert(std::is_same_v<std::invoke_result_t<P&, const T&>, bool>,
                 "branch: the predicate must return bool");
   Dataflow& flow = up.flow();
@@ -224,8 +227,9 @@ std::tuple<Stream<std::pair<K, A>>...> demux(std::string_view step_id,
 }
 
 template <class T, class... Rest>
-  requires(std::same_as<Stream<T>, Rest> && ...)
-Stream<T> merge(std::string_view step_id, const Stream<T>& first, const Rest&... rest) {
+requires(std::same_as<Stream<T>, Rest>&&...) Stream<T> merge(std::string_view step_id,
+                                                             const Stream<T>& first,
+                                                             const Rest&... rest) {
   Dataflow& flow = first.flow();
   std::string fq = flow.add_step_id(step_id);
   (flow.check_owns(rest, fq), ...);
@@ -258,8 +262,8 @@ Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
 }
 
 template <class T, class F>
-  requires std::invocable<F&, const std::string&, const T&, Epoch, std::size_t>
-Stream<T> inspect_debug(std::string_view step_id, const Stream<T>& up, F inspector) {
+requires std::invocable<F&, const std::string&, const T&, Epoch, std::size_t> Stream<T>
+inspect_debug(std::string_view step_id, const Stream<T>& up, F inspector) {
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   auto out = flow.new_stream<T>();
@@ -275,10 +279,9 @@ template <
     class K, class V, class Builder,
     class Logic = std::remove_cvref_t<std::invoke_result_t<
         Builder&, std::optional<logic_state_t<std::invoke_result_t<Builder&, std::nullopt_t>>>>>>
-  requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K, V>
-Stream<std::pair<K, typename Logic::output_type>> stateful_batch(std::string_view step_id,
-                                                                 const Stream<std::pair<K, V>>& up,
-                                                                 Builder builder) {
+requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K, V>
+    Stream<std::pair<K, typename Logic::output_type>> stateful_batch(
+        std::string_view step_id, const Stream<std::pair<K, V>>& up, Builder builder) {
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   Dataflow& flow = up.flow();
@@ -304,7 +307,7 @@ template <
     class K, class V, class Builder,
     class Logic = std::remove_cvref_t<std::invoke_result_t<
         Builder&, std::optional<logic_state_t<std::invoke_result_t<Builder&, std::nullopt_t>>>>>>
-  requires StableKey<K> && std::totally_ordered<K> && StatefulSplitLogic<Logic, K, V>
+requires StableKey<K> && std::totally_ordered<K> && StatefulSplitLogic<Logic, K, V>
 auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up, Builder builder) {
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
@@ -329,8 +332,8 @@ auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up,
 
 /// A stream that is not keyed: a clear compile-time error instead of a failed overload.
 template <class T, class Builder>
-  requires(!is_keyed_v<T>)
-void stateful_batch(std::string_view /*step_id*/, const Stream<T>& /*up*/, Builder /*builder*/) {
+requires(!is_keyed_v<T>) void stateful_batch(std::string_view /*step_id*/, const Stream<T>& /*up*/,
+                                             Builder /*builder*/) {
   static_assert(is_keyed_v<T>,
                 "stateful_batch needs a keyed stream, Stream<std::pair<K, V>>: key it with "
                 "key_on first");
@@ -338,8 +341,8 @@ void stateful_batch(std::string_view /*step_id*/, const Stream<T>& /*up*/, Build
 
 /// The same for stateful_split.
 template <class T, class Builder>
-  requires(!is_keyed_v<T>)
-void stateful_split(std::string_view /*step_id*/, const Stream<T>& /*up*/, Builder /*builder*/) {
+requires(!is_keyed_v<T>) void stateful_split(std::string_view /*step_id*/, const Stream<T>& /*up*/,
+                                             Builder /*builder*/) {
   static_assert(is_keyed_v<T>,
                 "stateful_split needs a keyed stream, Stream<std::pair<K, V>>: key it with "
                 "key_on first");

@@ -191,23 +191,25 @@ using logic_state_t = std::remove_cvref_t<decltype(std::declval<const Logic&>().
 /// A logic declares output_type and has snapshot().
 template <class Logic>
 concept HasOutputAndSnapshot = requires(const Logic& cl) {
-                                 typename Logic::output_type;
-                                 cl.snapshot();
-                               };
+  typename Logic::output_type;
+  cl.snapshot();
+};
 /// A logic that takes a key's values a batch at a time.
 template <class Logic, class K, class V, class E>
 concept HasOnBatch = requires(Logic& l, Values<K, V> vs, E& em) {
-                       { l.on_batch(vs, em) } -> std::same_as<StateAction>;
-                     };
+  { l.on_batch(vs, em) } -> std::same_as<StateAction>;
+};
 /// A logic that takes values one by one, then is told the batch ended.
 template <class Logic, class V, class E>
 concept HasOnValue = requires(Logic& l, V v, E& em) {
-                       l.on_value(std::move(v), em);
-                       { l.on_batch_end(em) } -> std::same_as<StateAction>;
-                     };
+  l.on_value(std::move(v), em);
+  { l.on_batch_end(em) } -> std::same_as<StateAction>;
+};
 /// A value-by-value logic told where each batch begins for its key.
 template <class Logic, class E>
-concept HasOnBatchBegin = requires(Logic& l, E& em) { l.on_batch_begin(em); };
+concept HasOnBatchBegin = requires(Logic& l, E& em) {
+  l.on_batch_begin(em);
+};
 /// A logic driven one of the two ways.
 template <class Logic, class K, class V, class E>
 concept DrivenBy = HasOnBatch<Logic, K, V, E> || HasOnValue<Logic, V, E>;
@@ -229,28 +231,27 @@ concept StatefulBatchLogic =
 
 /// A stateful_split logic: the same, with a std::variant output_type and SplitEmit.
 template <class Logic, class K, class V>
-concept StatefulSplitLogic =
-    HasOutputAndSnapshot<Logic> &&
-    requires { typename detail::SplitEmitOf<K, typename Logic::output_type>::type; } &&
-    DrivenBy<Logic, K, V, typename detail::SplitEmitOf<K, typename Logic::output_type>::type>;
+concept StatefulSplitLogic = HasOutputAndSnapshot<Logic> && requires {
+  typename detail::SplitEmitOf<K, typename Logic::output_type>::type;
+} && DrivenBy<Logic, K, V, typename detail::SplitEmitOf<K, typename Logic::output_type>::type>;
 
 /// A logic with timers: on_notify runs once the time notify_at() gave has passed.
 template <class Logic, class E>
 concept HasOnNotify = requires(Logic& l, E& e) {
-                        { l.on_notify(e) } -> std::same_as<StateAction>;
-                      };
+  { l.on_notify(e) } -> std::same_as<StateAction>;
+};
 /// A logic told when its upstream ends.
 template <class Logic, class E>
 concept HasOnEof = requires(Logic& l, E& e) {
-                     { l.on_eof(e) } -> std::same_as<StateAction>;
-                   };
+  { l.on_eof(e) } -> std::same_as<StateAction>;
+};
 /// A logic that asks for a time: notify_at() returns std::optional<Instant> or Instant
 /// (Instant::max() for none).
 template <class Logic>
 concept HasNotifyAt = requires(const Logic& l) {
-                        requires std::same_as<decltype(l.notify_at()), std::optional<Instant>> ||
-                                     std::same_as<decltype(l.notify_at()), Instant>;
-                      };
+  requires std::same_as<decltype(l.notify_at()), std::optional<Instant>> ||
+      std::same_as<decltype(l.notify_at()), Instant>;
+};
 /// A logic's notify time, Instant::max() for none.
 template <HasNotifyAt Logic>
 Instant notify_time(const Logic& l) {

@@ -30,8 +30,7 @@ struct string_bytes {
 
 struct raw_bytes {
   template <class T>
-    requires std::is_trivially_copyable_v<T>
-  std::string operator()(const T& v) const {
+  requires std::is_trivially_copyable_v<T> std::string operator()(const T& v) const {
     return std::string(reinterpret_cast<const char*>(&v), sizeof(T));
   }
 };
@@ -41,7 +40,7 @@ struct from_string {
 };
 
 template <class T>
-  requires std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>
+requires std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>
 struct from_raw {
   T operator()(std::string_view s) const {
     if (s.size() != sizeof(T)) {

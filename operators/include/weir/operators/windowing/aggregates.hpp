@@ -105,7 +105,7 @@ struct CollectWindow {
 
 template <class K, class V, class ClockT, class WindowerT, class Init, class Folder, class Merger,
           class A = std::remove_cvref_t<std::invoke_result_t<Init&>>>
-  requires std::invocable<Folder&, A&&, V&&> && std::invocable<Merger&, A&&, A&&>
+requires std::invocable<Folder&, A&&, V&&> && std::invocable<Merger&, A&&, A&&>
 auto fold_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                  WindowerT windower, Init init, Folder folder, Merger merger,
                  WindowOrder order = WindowOrder::timestamp) {
@@ -120,8 +120,7 @@ auto fold_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, Cl
 }
 
 template <class K, class V, class ClockT, class WindowerT, class R>
-  requires std::invocable<R&, V&&, V&&> &&
-           std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
+requires std::invocable<R&, V&&, V&&> && std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
 auto reduce_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                    WindowerT windower, R reducer, WindowOrder order = WindowOrder::arrival) {
   return window(step_id, up, std::move(clock), std::move(windower),
@@ -136,7 +135,7 @@ auto collect_window(std::string_view step_id, const Stream<std::pair<K, V>>& up,
 }
 
 template <class T, class ClockT, class WindowerT, class F>
-  requires std::invocable<F&, const T&>
+requires std::invocable<F&, const T&>
 auto count_window(std::string_view step_id, const Stream<T>& up, ClockT clock, WindowerT windower,
                   F key, WindowOrder order = WindowOrder::arrival) {
   auto scope = up.flow().scope(step_id);
@@ -151,7 +150,7 @@ auto count_window(std::string_view step_id, const Stream<T>& up, ClockT clock, W
 }
 
 template <class K, class V, class ClockT, class WindowerT, class By = std::identity>
-  requires std::invocable<By&, const V&>
+requires std::invocable<By&, const V&>
 auto max_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                 WindowerT windower, By by = {}, WindowOrder order = WindowOrder::arrival) {
   return reduce_window(step_id, up, std::move(clock), std::move(windower),
@@ -159,7 +158,7 @@ auto max_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, Clo
 }
 
 template <class K, class V, class ClockT, class WindowerT, class By = std::identity>
-  requires std::invocable<By&, const V&>
+requires std::invocable<By&, const V&>
 auto min_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                 WindowerT windower, By by = {}, WindowOrder order = WindowOrder::arrival) {
   return reduce_window(step_id, up, std::move(clock), std::move(windower),

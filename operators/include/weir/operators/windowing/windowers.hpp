@@ -122,13 +122,13 @@ class SlidingWindower {
 
 template <class W>
 concept AlignedWindower = requires(const W& w, Instant t, WindowId id) {
-                            { w.ids_of(t) } -> std::same_as<IdRange>;
-                            { w.ids_of(t, id) } -> std::same_as<IdRange>;
-                            { w.close_time(id) } -> std::same_as<Instant>;
-                            { w.sole_span(id) } -> std::same_as<Span>;
-                            { w.offset() } -> std::same_as<Duration>;
-                            { w.metadata(id) } -> std::same_as<WindowMetadata>;
-                          };
+  { w.ids_of(t) } -> std::same_as<IdRange>;
+  { w.ids_of(t, id) } -> std::same_as<IdRange>;
+  { w.close_time(id) } -> std::same_as<Instant>;
+  { w.sole_span(id) } -> std::same_as<Span>;
+  { w.offset() } -> std::same_as<Duration>;
+  { w.metadata(id) } -> std::same_as<WindowMetadata>;
+};
 
 class TumblingWindower : public SlidingWindower {
  public:
