@@ -188,16 +188,12 @@ void check_identity(const fs::path& dir, const DataflowIdentity& had,
 }  // namespace
 
 std::string DataflowIdentity::fingerprint() const {
-  std::uint64_t h = hash::kFnvOffset;  // FNV-1a over the id and the lines
-  auto mix = [&](std::string_view bytes) {
-    h = hash::fnv1a(bytes, h);
-    h = hash::fnv1a("\xFF", h);  // a separator no text byte of UTF-8 takes
-  };
-  mix(flow_id);
+  hash::FieldDigest d;
+  d.add(flow_id);
   for (const auto& line : stateful_steps) {
-    mix(line);
+    d.add(line);
   }
-  return fmt::format("{:016x}", h);
+  return d.hex();
 }
 
 std::shared_ptr<RecoveryStore> RecoveryStore::open(const fs::path& dir, Options options) {

@@ -67,25 +67,21 @@ bool Dataflow::has_readers(detail::PortId port) const {
 }
 
 std::string Dataflow::fingerprint() const {
-  std::uint64_t h = hash::kFnvOffset;
-  auto mix = [&](std::string_view bytes) {
-    h = hash::fnv1a(bytes, h);
-    h = hash::fnv1a("\xFF", h);  // a separator no text byte of UTF-8 takes
-  };
-  mix(id_);
+  hash::FieldDigest d;
+  d.add(id_);
   for (const detail::StepDef& s : steps_) {
-    mix(s.fq_id);
-    mix(std::to_string(static_cast<int>(s.role)));
+    d.add(s.fq_id);
+    d.add(std::to_string(static_cast<int>(s.role)));
     std::string inputs;
     for (const detail::PortId p : s.inputs) {
       inputs += std::to_string(p) + ",";
     }
-    mix(inputs);
+    d.add(inputs);
   }
   for (const std::type_info* t : port_types_) {
-    mix(boost::core::demangle(t->name()));
+    d.add(boost::core::demangle(t->name()));
   }
-  return fmt::format("{:016x}", h);
+  return d.hex();
 }
 
 void Dataflow::throw_foreign_stream(std::string_view fq_id) const {

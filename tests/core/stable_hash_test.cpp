@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -22,4 +23,20 @@ TEST_CASE("fnv1a hashes in pieces as in one go") {
   CHECK(weir::hash::fnv1a("ir", weir::hash::fnv1a("we")) == weir::hash::fnv1a("weir"));
   CHECK(weir::hash::mix64(0) == 0);
   CHECK(weir::hash::mix64(1) != 1);
+}
+
+TEST_CASE("a field digest is FNV-1a over each field and a separator, in 16 hex digits") {
+  weir::hash::FieldDigest d;
+  d.add("ab");
+  d.add("c");
+  const std::uint64_t h = weir::hash::fnv1a(
+      "\xFF", weir::hash::fnv1a("c", weir::hash::fnv1a("\xFF", weir::hash::fnv1a("ab"))));
+  char want[17];
+  std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(h));
+  CHECK(d.hex() == want);
+  weir::hash::FieldDigest other;  // the fields' boundary counts
+  other.add("a");
+  other.add("bc");
+  CHECK(other.hex() != d.hex());
+  CHECK(weir::hash::FieldDigest{}.hex() == "cbf29ce484222325");
 }

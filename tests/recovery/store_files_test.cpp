@@ -61,6 +61,31 @@ States all_at(int keys, weir::Epoch e) {
   return weir_test::sorted(out);
 }
 
+/// A run writing `store` on a thread of its own, an epoch of 200 keys at a time from epoch 4
+/// (after run_epochs(store, 1, 4, 200)), each committed before the next, until stop().
+class RunGoingOn {
+ public:
+  explicit RunGoingOn(RecoveryStore& store)
+      : thread_([this, &store] {
+          for (weir::Epoch e = 4; !stop_.load(); ++e) {
+            store.write(0, epoch_of(e, 200));
+            store.progress(0, e + 1, false);
+            await_commit(store, e + 1);
+          }
+        }) {}
+  RunGoingOn(const RunGoingOn&) = delete;
+  RunGoingOn& operator=(const RunGoingOn&) = delete;
+  ~RunGoingOn() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("a run that ends folds its logs in: each partition is one self-contained file") {
@@ -118,14 +143,7 @@ TEST_CASE("a backup taken while a run writes is one consistent point of every pa
   auto store = RecoveryStore::open(dir.path(), {.compact_after = 2});
   store->begin(1);
   run_epochs(*store, 1, 4, 200);
-  std::atomic<bool> stop{false};
-  std::thread writer([&] {
-    for (weir::Epoch e = 4; !stop.load(); ++e) {  // the run goes on through the backup
-      store->write(0, epoch_of(e, 200));
-      store->progress(0, e + 1, false);
-      await_commit(*store, e + 1);
-    }
-  });
+  RunGoingOn run(*store);  // the run goes on through the backup
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   weir::Epoch at = 0;
   std::string failed;
@@ -134,8 +152,7 @@ TEST_CASE("a backup taken while a run writes is one consistent point of every pa
   } catch (const std::exception& e) {
     failed = e.what();
   }
-  stop = true;
-  writer.join();
+  run.stop();
   store->finish();
   REQUIRE(failed == "");
   CHECK(at >= 4);
@@ -157,14 +174,7 @@ TEST_CASE("a store opened while a run writes it is seen at one point in time") {
   auto store = RecoveryStore::open(dir.path(), {.compact_after = 2});
   store->begin(1);
   run_epochs(*store, 1, 4, 200);
-  std::atomic<bool> stop{false};
-  std::thread writer([&] {
-    for (weir::Epoch e = 4; !stop.load(); ++e) {
-      store->write(0, epoch_of(e, 200));
-      store->progress(0, e + 1, false);
-      await_commit(*store, e + 1);
-    }
-  });
+  RunGoingOn run(*store);
   std::string failed;
   weir::Epoch last = 0;
   bool monotonic = true;
@@ -177,8 +187,7 @@ TEST_CASE("a store opened while a run writes it is seen at one point in time") {
       failed = e.what();
     }
   }
-  stop = true;
-  writer.join();
+  run.stop();
   store->finish();
   CHECK(failed == "");
   CHECK(monotonic);

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "socket_io.hpp"
 #include "weir/core/coding.hpp"
 #include "weir/core/errors.hpp"
 
@@ -25,167 +26,16 @@ namespace weir::detail {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+using namespace socket_io;
+
 namespace {
 
-constexpr std::size_t kHeader = 5;              // length (4 bytes) and kind
 constexpr std::uint32_t kMaxFrame = 1U << 30U;  // a longer frame is a corrupt stream
 constexpr std::uint8_t kHelloKind = 0xFF;       // the handshake's frames
 constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
 constexpr auto kMaxBackoff = std::chrono::seconds(1);
 
-std::string errno_text() { return std::strerror(errno); }
-
-int remaining_ms(std::chrono::steady_clock::time_point deadline) {
-  const auto left = deadline - std::chrono::steady_clock::now();
-  return static_cast<int>(std::max<std::int64_t>(
-      0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
-}
-
-// Writes all of [p, p + n) to the non-blocking `fd`, waiting for room as long as it takes;
-// false if the connection broke (or `stop` was set while waiting).
-bool write_all(int fd, const char* p, std::size_t n, const std::atomic<bool>& stop) {
-  while (n > 0) {
-    const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w > 0) {
-      p += w;
-      n -= static_cast<std::size_t>(w);
-      continue;
-    }
-    if (w < 0 && errno == EINTR) {
-      continue;
-    }
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (stop.load(std::memory_order_acquire)) {
-        return false;
-      }
-      pollfd pfd{fd, POLLOUT, 0};
-      ::poll(&pfd, 1, 100);  // bounded: `stop` is checked again
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
-
-// Reads exactly n bytes from the non-blocking `fd` before `deadline`; false on end, error or
-// time-out.
-bool read_exact(int fd, char* p, std::size_t n, std::chrono::steady_clock::time_point deadline) {
-  while (n > 0) {
-    const ssize_t r = ::recv(fd, p, n, 0);
-    if (r > 0) {
-      p += r;
-      n -= static_cast<std::size_t>(r);
-      continue;
-    }
-    if (r == 0) {
-      return false;
-    }
-    if (errno == EINTR) {
-      continue;
-    }
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      return false;
-    }
-    const int ms = remaining_ms(deadline);
-    if (ms == 0) {
-      return false;
-    }
-    pollfd pfd{fd, POLLIN, 0};
-    ::poll(&pfd, 1, ms);
-  }
-  return true;
-}
-
-std::string frame_header(std::uint8_t kind, std::size_t size) {
-  std::string h;
-  coding::put_fixed32(h, static_cast<std::uint32_t>(size));
-  h.push_back(static_cast<char>(kind));
-  return h;
-}
-
-void set_non_blocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
-
 }  // namespace
-
-std::vector<Address> parse_addresses(std::string_view text, std::string_view source) {
-  std::vector<Address> out;
-  std::size_t line_no = 0;
-  while (!text.empty()) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(std::min(end + 1, text.size()));
-    ++line_no;
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
-      line.remove_suffix(1);
-    }
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-      line.remove_prefix(1);
-    }
-    if (line.empty() || line.front() == '#') {
-      continue;
-    }
-    auto bad = [&](const char* why) {
-      return std::invalid_argument(std::string(source) + " line " + std::to_string(line_no) +
-                                   ": '" + std::string(line) + "' " + why);
-    };
-    const std::size_t colon = line.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      throw bad("is not host:port");
-    }
-    const std::string_view port = line.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw bad("has no port number");
-    }
-    const unsigned long n = std::stoul(std::string(port));
-    if (n == 0 || n > 65535) {
-      throw bad("has a port outside 1-65535");
-    }
-    std::string host(line.substr(0, colon));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {  // [::1]:port
-      host = host.substr(1, host.size() - 2);
-    }
-    out.push_back({std::move(host), static_cast<std::uint16_t>(n)});
-  }
-  if (out.empty()) {
-    throw std::invalid_argument(std::string(source) + " lists no address");
-  }
-  return out;
-}
-
-std::string Hello::encode() const {
-  std::string out;
-  for (const std::string* s : {&flow_id, &fingerprint, &version}) {
-    coding::put_varint64(out, s->size());
-    out.append(*s);
-  }
-  coding::put_fixed32(out, processes);
-  coding::put_fixed32(out, workers);
-  coding::put_fixed32(out, process_id);
-  return out;
-}
-
-Hello Hello::decode(std::string_view bytes) {
-  Hello h;
-  for (std::string* s : {&h.flow_id, &h.fingerprint, &h.version}) {
-    std::uint64_t n = 0;
-    if (!coding::get_varint64(bytes, n) || bytes.size() < n) {
-      throw std::runtime_error("a malformed hello");
-    }
-    s->assign(bytes.substr(0, n));
-    bytes.remove_prefix(n);
-  }
-  if (!coding::get_fixed32(bytes, h.processes) || !coding::get_fixed32(bytes, h.workers) ||
-      !coding::get_fixed32(bytes, h.process_id) || !bytes.empty()) {
-    throw std::runtime_error("a malformed hello");
-  }
-  return h;
-}
-
-std::string Hello::describe() const {
-  return "dataflow '" + flow_id + "' (fingerprint " + fingerprint + ", weir " + version + ", " +
-         std::to_string(processes) + " processes x " + std::to_string(workers) + " workers)";
-}
 
 struct Mesh::Impl {
   struct Conn {
@@ -208,6 +58,10 @@ struct Mesh::Impl {
     return "process " + std::to_string(p) + " (" + options.addresses[p].text() + ")";
   }
   [[nodiscard]] std::string me() const { return who(options.process_id); }
+  [[nodiscard]] std::string timeout_ms() const {
+    return std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(options.connect_timeout).count());
+  }
 
   void shake_hands(std::chrono::steady_clock::time_point deadline);
   int connect_to(std::size_t peer, std::chrono::steady_clock::time_point deadline);
@@ -286,10 +140,7 @@ int Mesh::Impl::connect_to(std::size_t peer, std::chrono::steady_clock::time_poi
     }
     last = ec.message();
     if (std::chrono::steady_clock::now() + backoff >= deadline) {
-      throw ClusterError(me() + " could not reach " + who(peer) + " within " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            options.connect_timeout)
-                                            .count()) +
+      throw ClusterError(me() + " could not reach " + who(peer) + " within " + timeout_ms() +
                          " ms: " + last);
     }
     std::this_thread::sleep_for(backoff);
@@ -349,11 +200,8 @@ void Mesh::Impl::shake_hands(std::chrono::steady_clock::time_point deadline) {
           missing += (missing.empty() ? "" : ", ") + who(j);
         }
       }
-      throw ClusterError(me() + " waited " +
-                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            options.connect_timeout)
-                                            .count()) +
-                         " ms for " + missing + " to connect; it never did");
+      throw ClusterError(me() + " waited " + timeout_ms() + " ms for " + missing +
+                         " to connect; it never did");
     }
     boost::system::error_code ec;
     tcp::socket socket = acceptor.accept(ec);

@@ -53,6 +53,29 @@ constexpr std::uint64_t combine(std::uint64_t seed, std::uint64_t h) noexcept {
   return mix64(seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6U) + (seed >> 2U)));
 }
 
+/// A digest of a sequence of text fields, as 16 hex digits: FNV-1a over each field followed
+/// by 0xFF (a byte no UTF-8 text holds, so fields cannot run into each other). For
+/// fingerprints compared across processes and runs (a dataflow's shape, its recovery
+/// identity).
+class FieldDigest {
+ public:
+  void add(std::string_view field) noexcept {
+    h_ = fnv1a(field, h_);
+    h_ = fnv1a("\xFF", h_);
+  }
+  [[nodiscard]] std::string hex() const {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15, shift = 0; i >= 0; --i, shift += 4) {
+      out[static_cast<std::size_t>(i)] = kDigits[(h_ >> static_cast<unsigned>(shift)) & 0xFU];
+    }
+    return out;
+  }
+
+ private:
+  std::uint64_t h_ = kFnvOffset;
+};
+
 }  // namespace hash
 
 template <std::integral K>
@@ -99,8 +122,9 @@ struct StableHash<std::tuple<Ts...>> {
 /// A key type usable for routing: it has a StableHash and equality.
 template <class K>
 concept StableKey = requires(const K& k) {
-                      { StableHash<K>{}(k) } -> std::convertible_to<std::uint64_t>;
-                    } && std::equality_comparable<K>;
+  { StableHash<K>{}(k) } -> std::convertible_to<std::uint64_t>;
+}
+&&std::equality_comparable<K>;
 
 template <StableKey K>
 std::uint64_t stable_hash(const K& k) noexcept {
