@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/cluster_link.hpp"
 #include "weir/core/errors.hpp"
 #include "weir/recovery/store.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
@@ -35,7 +36,7 @@ Epoch end_frontier(const std::vector<std::unique_ptr<detail::Node>>& nodes, Epoc
 
 void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
   auto& shared = ctx.shared();
-  auto& signal = shared.signal(ctx.index());
+  auto& signal = shared.signal(ctx.local_index());
   auto& nodes = g.nodes();
   recovery::SnapshotWriter* writer = ctx.snapshots();
   Epoch published = ctx.start_epoch();
@@ -55,7 +56,7 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
     }
     if (completed != published) {
       published = completed;
-      shared.publish_completed(ctx.index(), completed);
+      shared.publish_completed(ctx.local_index(), completed);
     }
     const bool finished =
         std::all_of(nodes.begin(), nodes.end(), [](auto& n) { return n->finished(); });
@@ -144,6 +145,35 @@ recovery::DataflowIdentity identity_of(const Dataflow& flow) {
   return id;
 }
 
+/// The mesh options for `config`'s cluster; throws std::invalid_argument on a bad address.
+detail::MeshOptions mesh_options(const RunConfig& config) {
+  detail::MeshOptions m;
+  std::string text;
+  for (const auto& a : config.addresses) text += a + "\n";
+  m.addresses = detail::parse_addresses(text, "the cluster's addresses");
+  if (config.process_id >= m.addresses.size()) {
+    throw std::invalid_argument(fmt::format("the process id must be from 0 to {}, not {}",
+                                            m.addresses.size() - 1, config.process_id));
+  }
+  m.process_id = config.process_id;
+  m.connect_timeout = config.connect_timeout;
+  return m;
+}
+
+/// Every process has opened and read the recovery store: they agree on where the run
+/// resumes, or each throws naming the processes that differ.
+void join_store(detail::ClusterLink& link, const detail::MeshOptions& mesh, Epoch resume) {
+  const std::vector<std::string> epochs = link.agree(std::to_string(resume));
+  for (std::size_t p = 0; p < epochs.size(); ++p) {
+    if (epochs[p] != epochs[0]) {
+      throw ClusterError(
+          fmt::format("process {} ({}) resumes from epoch {} but process 0 ({}) from epoch {}: the "
+                      "processes do not share one recovery directory",
+                      p, mesh.addresses[p].text(), epochs[p], mesh.addresses[0].text(), epochs[0]));
+    }
+  }
+}
+
 }  // namespace
 
 void interrupt() noexcept { g_interrupted.store(true, std::memory_order_relaxed); }
@@ -157,8 +187,22 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
   if (config.epoch_interval < Duration::zero()) {
     throw std::invalid_argument("the epoch interval must not be negative");
   }
+  const bool cluster = config.addresses.size() > 1;
+  std::optional<detail::MeshOptions> mesh;
+  if (cluster) {
+    mesh = mesh_options(config);
+    if (config.snapshots) {
+      throw std::invalid_argument("a snapshot writer of a test cannot span processes");
+    }
+  }
   g_interrupted.store(false, std::memory_order_relaxed);
 
+  // Declared in the order they may go: the store's writer thread calls into the link and
+  // the run's shared state, the link's reader thread into the remote writer and the shared
+  // state, so each goes before what it calls.
+  std::optional<detail::RunShared> shared_slot;
+  std::shared_ptr<detail::RemoteWriter> remote;
+  std::unique_ptr<detail::ClusterLink> link;
   std::shared_ptr<recovery::RecoveryStore> store;
   std::shared_ptr<recovery::SnapshotWriter> writer = config.snapshots;
   recovery::ResumeState resume;
@@ -170,8 +214,38 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
     resume = store->load();
     writer = store;
   }
-  detail::RunShared shared(config.workers, resume.epoch);
-  if (store) {
+  detail::RunShared& shared =
+      shared_slot.emplace(config.workers, resume.epoch,
+                          detail::Topology{.processes = cluster ? mesh->addresses.size() : 1,
+                                           .process_id = config.process_id});
+  if (cluster) {
+    const detail::Hello hello{.flow_id = flow.id(),
+                              .fingerprint = flow.fingerprint(),
+                              .version = WEIR_VERSION,
+                              .processes = static_cast<std::uint32_t>(mesh->addresses.size()),
+                              .workers = static_cast<std::uint32_t>(config.workers),
+                              .process_id = static_cast<std::uint32_t>(config.process_id)};
+    link = std::make_unique<detail::ClusterLink>(shared, *mesh, hello);
+    shared.connect(link.get());
+  }
+  if (store && link) {
+    join_store(*link, *mesh, resume.epoch);  // every process has read the store
+    if (config.process_id == 0) {
+      store->on_commit([&shared, l = link.get(), s = store.get()] {
+        shared.wake_all();
+        l->tell_committed(s->committed());
+      });
+      store->begin(shared.worker_count());
+      link->serve_store(store.get());
+    } else {
+      store.reset();  // process 0 writes it
+      remote = std::make_shared<detail::RemoteWriter>(*link, resume.epoch);
+      remote->on_commit([&shared] { shared.wake_all(); });
+      link->hear_commits(remote.get());
+      writer = remote;
+    }
+    link->agree("begun");  // process 0 takes the others' snapshots from here on
+  } else if (store) {
     store->on_commit([&shared] { shared.wake_all(); });
     store->begin(config.workers);
   }
@@ -209,8 +283,19 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
   for (auto& t : threads) {
     t.join();
   }
+  if (link && shared.stopped() && !shared.stopped_by_peer()) {
+    link->tell_stop(shared.error());
+  }
+  if (link) {
+    // every process's workers are done (or the run failed) before any closes
+    link->finish([&] {
+      if (g_interrupted.load(std::memory_order_relaxed)) {
+        shared.fail(std::make_exception_ptr(Interrupted()));
+      }
+    });
+  }
   if (store) {
-    // the writer stops before `shared` (which its wake-up refers to) goes away
+    // the writer stops before what its commits wake goes away
     try {
       store->finish();
     } catch (...) {

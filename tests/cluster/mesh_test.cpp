@@ -2,10 +2,6 @@
 // own on a port picked free at run time.
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -29,20 +25,7 @@ namespace {
 /// `n` loopback addresses on ports free just now.
 std::vector<Address> free_addresses(std::size_t n) {
   std::vector<Address> out;
-  std::vector<int> held;
-  for (std::size_t i = 0; i < n; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    out.push_back({"127.0.0.1", ntohs(a.sin_port)});
-    held.push_back(fd);
-  }
-  for (int fd : held) ::close(fd);
+  for (auto port : weir::detail::free_loopback_ports(n)) out.push_back({"127.0.0.1", port});
   return out;
 }
 

@@ -1,5 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "support.hpp"
 
 using weir_test::sh;
@@ -76,4 +82,70 @@ TEST_CASE("a worker count past the limit is refused before any thread starts") {
   weir::op::output("out", in, weir::testing::TestingSink<int>{});
   CHECK_THROWS_WITH(weir::run(flow, {.workers = 5000}),
                     "the worker count must be from 1 to 1024, not 5000");
+}
+
+TEST_CASE("RunArgs reads the cluster flags and refuses ones that do not go together") {
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("weir-addresses-" + std::to_string(::getpid())))
+          .string();
+  {
+    std::ofstream out(file);
+    out << "# the cluster\nhost-a:7000\n\n[::1]:7001\n";
+  }
+  const char* argv[] = {"prog", "-i", "1", "-a", file.c_str(), "--connect-timeout", "2.5"};
+  auto a = weir::RunArgs::parse(7, argv);
+  CHECK(a.config.process_id == 1);
+  CHECK(a.config.addresses == std::vector<std::string>{"host-a:7000", "::1:7001"});
+  CHECK(a.config.connect_timeout == std::chrono::milliseconds(2500));
+  const char* spawn[] = {"prog", "-p", "3", "-w", "2"};
+  CHECK(weir::RunArgs::parse(5, spawn).processes == 3);
+
+  const char* no_id[] = {"prog", "-a", file.c_str()};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(3, no_id),
+                    "-a needs this process's id: -i (or WEIR_PROCESS_ID)");
+  const char* no_file[] = {"prog", "-i", "0"};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(3, no_file),
+                    "-i needs the cluster's addresses: -a FILE (or WEIR_ADDRESSES)");
+  const char* both[] = {"prog", "-p", "2", "-i", "0", "-a", file.c_str()};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(7, both),
+                    "-p starts a cluster's processes itself; it does not go with -i or -a");
+  const char* past[] = {"prog", "-i", "2", "-a", file.c_str()};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(5, past),
+                    "-i 2 is not a line of the addresses file (2 lines)");
+  const char* missing[] = {"prog", "-i", "0", "-a", "/nonexistent/addresses"};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(5, missing), "-a: cannot read '/nonexistent/addresses'");
+  {
+    std::ofstream out(file);
+    out << "host-a:7000\nhost-b\n";
+  }
+  const char* bad[] = {"prog", "-i", "0", "-a", file.c_str()};
+  CHECK_THROWS_WITH(weir::RunArgs::parse(5, bad), file + " line 2: 'host-b' is not host:port");
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("every flag reads a WEIR_ variable, and the command line wins") {
+  struct Env {
+    Env() {
+      ::setenv("WEIR_WORKERS", "3", 1);
+      ::setenv("WEIR_SNAPSHOT_INTERVAL", "0.25", 1);
+      ::setenv("WEIR_RECOVERY_DIRECTORY", "/tmp/from-env", 1);
+    }
+    Env(const Env&) = delete;
+    Env& operator=(const Env&) = delete;
+    ~Env() {
+      ::unsetenv("WEIR_WORKERS");
+      ::unsetenv("WEIR_SNAPSHOT_INTERVAL");
+      ::unsetenv("WEIR_RECOVERY_DIRECTORY");
+    }
+  } env;
+  const char* none[] = {"prog"};
+  auto a = weir::RunArgs::parse(1, none);
+  CHECK(a.config.workers == 3);
+  CHECK(a.config.epoch_interval == std::chrono::milliseconds(250));
+  CHECK(a.config.recovery_directory == "/tmp/from-env");
+  const char* wins[] = {"prog", "-w", "2"};
+  CHECK(weir::RunArgs::parse(3, wins).config.workers == 2);
+  ::setenv("WEIR_WORKERS", "many", 1);
+  CHECK_THROWS_WITH(weir::RunArgs::parse(1, none),
+                    "WEIR_WORKERS=many: --workers expects a positive whole number, got 'many'");
 }

@@ -43,7 +43,8 @@ struct Mesh::Impl {
     Address address;
     std::mutex write_mutex;
     std::atomic<bool> lost{false};
-    std::string in;  // bytes read, not yet a whole frame
+    bool write_broken = false;  // a send failed (write_mutex)
+    std::string in;             // bytes read, not yet a whole frame
   };
   MeshOptions options;
   Hello self;
@@ -157,7 +158,14 @@ void Mesh::Impl::shake_hands(std::chrono::steady_clock::time_point deadline) {
     boost::system::error_code ec;
     tcp::resolver resolver(io);
     const Address& a = options.addresses[me_id];
-    const auto endpoints = resolver.resolve(a.host, std::to_string(a.port), ec);
+    // a name may resolve only once the orchestrator has published it (a pod's DNS record)
+    auto endpoints = resolver.resolve(a.host, std::to_string(a.port), ec);
+    for (auto wait = std::chrono::steady_clock::duration(kFirstBackoff);
+         ec && std::chrono::steady_clock::now() + wait < deadline;
+         wait = std::min<std::chrono::steady_clock::duration>(2 * wait, kMaxBackoff)) {
+      std::this_thread::sleep_for(wait);
+      endpoints = resolver.resolve(a.host, std::to_string(a.port), ec);
+    }
     if (!ec) {
       const tcp::endpoint at = *endpoints.begin();
       acceptor.open(at.protocol(), ec);
@@ -357,10 +365,12 @@ void Mesh::send(std::size_t peer, std::uint8_t kind, std::string_view payload) {
   }
   const std::string head = frame_header(kind, payload.size());
   std::lock_guard lock(c.write_mutex);
-  if (c.lost.load(std::memory_order_acquire) ||
+  if (c.lost.load(std::memory_order_acquire) || c.write_broken ||
       !write_all(c.fd, head.data(), head.size(), c.lost) ||
       !write_all(c.fd, payload.data(), payload.size(), c.lost)) {
-    m.lose(peer, "lost " + m.who(peer) + ": it no longer takes frames");
+    // Not reported here: the reader goes on to the end of what the peer sent (a last frame
+    // saying why it stopped comes before its close) and then reports the loss.
+    c.write_broken = true;
     throw ClusterError("lost " + m.who(peer));
   }
 }

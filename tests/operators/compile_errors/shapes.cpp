@@ -17,6 +17,19 @@ int main() {
   auto parts = weir::op::branch("b", ints, [](int x) { return x; });
 #elif CASE == 5  // split stateful logic on a stream that is not keyed
   auto parts = weir::op::stateful_split("s", ints, [](std::optional<int>) { return 0; });
+#elif CASE == 6  // an item type that crosses processes in an exchange but has no encoding
+  struct Reading {
+    int sensor;
+    double value;
+  };
+  auto readings = weir::op::map("r", ints, [](int x) { return Reading{x, 1.0}; });
+  auto keyed =
+      weir::op::key_on("k", readings, [](const Reading& r) { return std::to_string(r.sensor); });
+  auto last =
+      weir::op::stateful_map<double>("last", keyed, [](std::optional<double>& s, Reading&& r) {
+        s = r.value;
+        return r.value;
+      });
 #endif
   return 0;
 }

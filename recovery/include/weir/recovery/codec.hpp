@@ -173,22 +173,107 @@ class BytesSource final : public std::streambuf {
 
 }  // namespace detail
 
-/// Replaces `out` with the snapshot bytes of `value` (reusing its capacity): arithmetic and
-/// enum values as their bytes, strings as their characters, everything else as a Boost
-/// binary archive.
+/// Set to true for a type whose Boost serialization is a free function in namespace
+/// boost::serialization (which Encodable cannot see); types with a member
+/// `template <class Ar> void serialize(Ar&, unsigned)`, or a free `serialize` beside the type,
+/// need nothing.
 template <class T>
-void encode_into(std::string& out, const T& value) {
-  if constexpr (detail::kRawCodec<T>) {
-    out.assign(reinterpret_cast<const char*>(&value), sizeof(T));  // NOLINT: bytes of a number
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    out.assign(value);
+inline constexpr bool kEncodableByUser = false;
+
+namespace detail {
+
+template <class T>
+struct Composite {  // std types whose encoding is their parts' (see the boost::serialization above)
+  static constexpr bool kIs = false;
+};
+
+/// Whether the codec can encode T: numbers, enums, strings, types with a serialize() and the
+/// standard types built of them (pair, tuple, optional, variant, containers, chrono values).
+template <class T>
+constexpr bool encodable() {
+  using U = std::remove_const_t<T>;
+  if constexpr (kRawCodec<U> || std::is_same_v<U, std::string> || kEncodableByUser<U> ||
+                std::is_same_v<U, std::monostate>) {
+    return true;
+  } else if constexpr (requires(U & u, boost::archive::binary_oarchive & ar) {
+                         u.serialize(ar, 0U);
+                       }) {
+    return true;
+  } else if constexpr (requires(U & u, boost::archive::binary_oarchive & ar) {
+                         serialize(ar, u, 0U);
+                       }) {
+    return true;
+  } else if constexpr (Composite<U>::kIs) {
+    return Composite<U>::kParts;
+  } else if constexpr (requires(U & u) {
+                         typename U::value_type;
+                         u.begin();
+                         u.end();
+                       }) {
+    return encodable<typename U::value_type>();
   } else {
-    out.clear();
+    return false;
+  }
+}
+
+template <class A, class B>
+struct Composite<std::pair<A, B>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = encodable<A>() && encodable<B>();
+};
+template <class... Ts>
+struct Composite<std::tuple<Ts...>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = (encodable<Ts>() && ...);
+};
+template <class... Ts>
+struct Composite<std::variant<Ts...>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = (encodable<Ts>() && ...);
+};
+template <class T>
+struct Composite<std::optional<T>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = encodable<T>();
+};
+template <class Rep, class Period>
+struct Composite<std::chrono::duration<Rep, Period>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = encodable<Rep>();
+};
+template <class Clock, class Dur>
+struct Composite<std::chrono::time_point<Clock, Dur>> {
+  static constexpr bool kIs = true;
+  static constexpr bool kParts = encodable<Dur>();
+};
+
+}  // namespace detail
+
+/// A type the codec can write to the recovery store or send to another process.
+template <class T>
+concept Encodable = detail::encodable<T>();
+
+/// Appends the snapshot bytes of `value` to `out`: arithmetic and enum values as their bytes,
+/// strings as their characters, everything else as a Boost binary archive.
+template <class T>
+void append_encoded(std::string& out, const T& value) {
+  if constexpr (detail::kRawCodec<T>) {
+    out.append(reinterpret_cast<const char*>(&value), sizeof(T));  // NOLINT: bytes of a number
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    out.append(value);
+  } else {
     detail::StringSink sink(out);
     std::ostream os(&sink);
     boost::archive::binary_oarchive ar(os, kArchiveFlags);
     ar << value;
   }
+}
+
+/// Replaces `out` with the snapshot bytes of `value` (reusing its capacity).
+template <class T>
+void encode_into(std::string& out, const T& value) {
+  out.clear();
+  append_encoded(out, value);
 }
 
 /// The snapshot bytes of `value` as a view: of the value itself for numbers, enums and
@@ -236,6 +321,18 @@ T decode(std::string_view bytes) {
     T value{};
     ar >> value;
     return value;
+  }
+}
+
+/// Decodes into an existing value (a vector keeps its capacity); throws as decode() does.
+template <class T>
+void decode_into(std::string_view bytes, T& value) {
+  if constexpr (detail::kRawCodec<T> || std::is_same_v<T, std::string>) {
+    value = decode<T>(bytes);
+  } else {
+    detail::BytesSource source(bytes);
+    detail::CheckedIArchive ar(source, kArchiveFlags);
+    ar >> value;
   }
 }
 

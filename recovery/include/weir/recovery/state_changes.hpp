@@ -126,6 +126,13 @@ class StateChanges {
   /// f(key, state or null for a discard): bucket by bucket, in the order put within one.
   void for_each(const std::function<void(std::string_view, const std::string_view*)>& f) const;
 
+  /// Appends these changes to `out` as bytes another process reads back with parse(): the
+  /// step id, the epoch and each bucket's entries as they stand (no entry is re-encoded).
+  void append_to(std::string& out) const;
+  /// The changes append_to wrote; throws std::runtime_error on bytes that are not such
+  /// changes (every entry is checked).
+  static StateChanges parse(std::string_view bytes);
+
  private:
   void append(std::string_view key, const std::string_view* state) {
     if (by_bucket_.empty()) {

@@ -18,11 +18,21 @@
 // ends waits for its last epoch to be committed before closing its sinks. The store records
 // which dataflow ran (its flow id and stateful steps, with their state types) and refuses
 // another one unless adopt_store is set.
+//
+// A cluster (more than one address): this process is process_id of addresses.size(), each
+// running `workers` threads; run() first connects to every other process (mesh.hpp: retrying
+// until connect_timeout, then a ClusterError naming the address that never answered; a
+// handshake refusing another dataflow, weir version, P or W). Keys, partitions and routing
+// then span every worker of every process, epochs close across all of them, and a failure,
+// an abort or an interrupt in one process stops all: a process that is lost or fails makes
+// the others throw ClusterError naming it.
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "weir/core/clock.hpp"
 #include "weir/recovery/snapshot.hpp"
@@ -51,6 +61,13 @@ struct RunConfig {
   /// Without a recovery directory: where steps write their state changes as epochs close
   /// (tests); none: state is not snapshotted, and no step pays for tracking what changed.
   std::shared_ptr<recovery::SnapshotWriter> snapshots{};
+  /// The cluster's processes, one "host:port" each (where each listens), in process-id order
+  /// and the same in every process; empty or one: this process runs alone.
+  std::vector<std::string> addresses{};
+  /// This process's place in `addresses`.
+  std::size_t process_id = 0;
+  /// How long to keep trying to reach the other processes at start.
+  Duration connect_timeout = std::chrono::seconds(30);
 };
 
 enum class RunOutcome { completed, aborted };

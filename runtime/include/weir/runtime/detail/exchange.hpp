@@ -19,6 +19,15 @@
 // system, one TLB shoot-down each).
 //
 // With a single worker no exchange is built at all: the sender delivers straight through.
+//
+// In a cluster the buckets are over every worker of every process. A bucket for a worker of
+// another process is encoded with the snapshot codec into one data frame (cluster_frames.hpp)
+// and sent on the mesh from the sending worker's thread; a sender's frontier goes to every
+// other process as a frontier frame after its batches, on the same connection, so the order
+// that makes the frontier safe holds across processes too. The receiving process's reader
+// thread files each frame, still encoded, in the channel's WireChannel; the worker it is for
+// decodes it when it polls. Only items bound for another process are encoded: the rest take
+// the zero-copy path above.
 
 #include <atomic>
 #include <cstddef>
@@ -29,6 +38,9 @@
 #include <utility>
 #include <vector>
 
+#include "weir/core/errors.hpp"
+#include "weir/recovery/codec.hpp"
+#include "weir/runtime/detail/cluster_frames.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
 
@@ -36,49 +48,9 @@ namespace weir::detail {
 
 template <class T>
 struct ExchangeMessage {
-  std::size_t sender;
-  Epoch epoch;  // the batch's epoch
+  std::size_t sender;  // local worker index
+  Epoch epoch;         // the batch's epoch
   std::vector<T> items;
-};
-
-/// The senders' frontiers of one exchange, shared by its workers: the lowest kept by a
-/// FrontierSet under a lock (a sender publishes once per epoch), readable without one.
-class SharedFrontier {
- public:
-  explicit SharedFrontier(std::size_t senders) : senders_(senders) {}
-  /// Sender `s` has sent every batch below `f`; true if the lowest rose (wake the workers).
-  bool publish(std::size_t s, Epoch f) {
-    std::lock_guard lock(mutex_);
-    if (auto m = senders_.advance(s, f)) {
-      lowest_.store(*m, std::memory_order_release);
-      return true;
-    }
-    return false;
-  }
-  /// Every sender has sent every batch below this (and pushed it before publishing).
-  [[nodiscard]] Epoch lowest() const noexcept { return lowest_.load(std::memory_order_acquire); }
-
- private:
-  std::mutex mutex_;
-  FrontierSet senders_;
-  std::atomic<Epoch> lowest_{kFirstEpoch};
-};
-
-template <class T>
-class Mailbox {
- public:
-  void push(ExchangeMessage<T>&& m) {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(m));
-  }
-  void drain(std::vector<ExchangeMessage<T>>& out) {
-    std::lock_guard lock(mutex_);
-    out.swap(queue_);
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<ExchangeMessage<T>> queue_;
 };
 
 /// Emptied vectors on their way back to the worker that allocated them; bounded, so a
@@ -108,24 +80,39 @@ class BufferReturns {
 template <class T>
 class ExchangeChannel final : public ChannelBase {
  public:
-  explicit ExchangeChannel(std::size_t workers)
-      : boxes_(workers), returns_(workers), frontier_(workers) {}
-  Mailbox<T>& box(std::size_t worker) { return boxes_[worker]; }
-  BufferReturns<T>& returns(std::size_t sender) { return returns_[sender]; }
-  SharedFrontier& frontier() { return frontier_; }
+  ExchangeChannel(RunShared& shared, const std::string& key)
+      : boxes_(shared.local_count()),
+        returns_(shared.local_count()),
+        wire_(shared.wire_channel(key)) {}
+  Mailbox<ExchangeMessage<T>>& box(std::size_t local_worker) { return boxes_[local_worker]; }
+  BufferReturns<T>& returns(std::size_t local_sender) { return returns_[local_sender]; }
+  SharedFrontier& frontier() { return wire_.frontier(); }
+  WireChannel& wire() { return wire_; }
 
  private:
-  std::vector<Mailbox<T>> boxes_;
+  std::vector<Mailbox<ExchangeMessage<T>>> boxes_;
   std::vector<BufferReturns<T>> returns_;
-  SharedFrontier frontier_;
+  WireChannel& wire_;
 };
 
 template <class T>
 ExchangeChannel<T>& exchange_channel(WorkerContext& ctx, const std::string& key) {
-  auto& base =
-      ctx.shared().channel(key, [&] { return std::make_unique<ExchangeChannel<T>>(ctx.count()); });
+  auto& base = ctx.shared().channel(
+      key, [&] { return std::make_unique<ExchangeChannel<T>>(ctx.shared(), key); });
   return static_cast<ExchangeChannel<T>&>(base);
 }
+
+/// Names T in the compiler's message when an exchanged type has no encoding.
+template <class T>
+struct ExchangedType {
+  static_assert(recovery::Encodable<T>,
+                "weir: items of this type go through an exchange (key_on, a stateful step, "
+                "redistribute or a partitioned sink), so they may cross to another process and "
+                "need the snapshot codec's encoding; give the type a member "
+                "`template <class Ar> void serialize(Ar& ar, unsigned) { ar & field1 & field2; }` "
+                "(see weir/recovery/codec.hpp)");
+  using type = T;
+};
 
 /// The receiving end on one worker: merges the senders' streams into `target`.
 template <class T>
@@ -133,8 +120,12 @@ class ExchangeInput {
  public:
   ExchangeInput(WorkerContext& ctx, const std::string& key, Receiver<T>& target)
       : ctx_(ctx),
+        key_(key),
         channel_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key) : nullptr),
-        box_(channel_ != nullptr ? &channel_->box(ctx.index()) : nullptr),
+        box_(channel_ != nullptr ? &channel_->box(ctx.local_index()) : nullptr),
+        remote_(channel_ != nullptr && ctx.count() != ctx.shared().local_count()
+                    ? &channel_->wire().remote(ctx.local_index())
+                    : nullptr),
         target_(target) {}
 
   void deliver(Epoch epoch, std::vector<T>&& items) { target_.on_batch(epoch, std::move(items)); }
@@ -155,8 +146,8 @@ class ExchangeInput {
     // read before draining: every batch below it is in the mailbox by now
     const Epoch lowest = channel_->frontier().lowest();
     box_->drain(scratch_);
-    const bool any = !scratch_.empty() || lowest > frontier_;
-    std::int64_t batches = 0;
+    std::int64_t batches = remote_ != nullptr ? deliver_remote() : 0;
+    const bool any = batches > 0 || !scratch_.empty() || lowest > frontier_;
     for (auto& m : scratch_) {
       ++batches;
       deliver(m.epoch, std::move(m.items));
@@ -167,7 +158,7 @@ class ExchangeInput {
     }
     scratch_.clear();
     if (batches > 0) {
-      ctx_.shared().remove_backlog(ctx_.index(), batches);
+      ctx_.shared().remove_backlog(ctx_.local_index(), batches);
     }
     deliver_frontier(lowest);
     return any;
@@ -176,12 +167,36 @@ class ExchangeInput {
   [[nodiscard]] Epoch frontier() const noexcept { return frontier_; }
 
  private:
+  /// Decodes and delivers the batches other processes sent; returns how many.
+  std::int64_t deliver_remote() {
+    remote_->drain(remote_scratch_);
+    for (auto& b : remote_scratch_) {
+      decoded_.clear();
+      if constexpr (recovery::Encodable<T>) {  // else ExchangedType has said why not
+        try {
+          recovery::decode_into(std::string_view(b.frame).substr(b.body), decoded_);
+        } catch (const std::exception& e) {
+          throw ClusterError("step '" + key_ + "': a batch from worker " +
+                             std::to_string(b.sender) + " does not decode: " + e.what());
+        }
+      }
+      deliver(b.epoch, std::move(decoded_));
+    }
+    const auto n = static_cast<std::int64_t>(remote_scratch_.size());
+    remote_scratch_.clear();
+    return n;
+  }
+
   WorkerContext& ctx_;
+  std::string key_;
   ExchangeChannel<T>* channel_;
-  Mailbox<T>* box_;
+  Mailbox<ExchangeMessage<T>>* box_;
+  Mailbox<RemoteBatch>* remote_;  // null unless the cluster has other processes
   Epoch frontier_ = kFirstEpoch;  // the lowest delivered to the target
   Receiver<T>& target_;
   std::vector<ExchangeMessage<T>> scratch_;
+  std::vector<RemoteBatch> remote_scratch_;
+  std::vector<typename ExchangedType<T>::type> decoded_;
 };
 
 /// Moves each item into buckets[dest(item)], then swaps this worker's bucket with `items`,
@@ -207,6 +222,7 @@ class ExchangeSender final : public Receiver<T> {
  public:
   ExchangeSender(WorkerContext& ctx, const std::string& key, ExchangeInput<T>& local, Split split)
       : ctx_(ctx),
+        key_(key),
         channel_(ctx.count() > 1 ? &exchange_channel<T>(ctx, key) : nullptr),
         local_(local),
         split_(std::move(split)),
@@ -225,13 +241,19 @@ class ExchangeSender final : public Receiver<T> {
       if (w != self && buckets_[w].capacity() < guess) buckets_[w].reserve(guess);
     }
     split_(items, buckets_, self);
+    RunShared& shared = ctx_.shared();
+    const std::size_t first = shared.first_worker();
     for (std::size_t w = 0; w < buckets_.size(); ++w) {
       auto& b = buckets_[w];
       if (w == self || b.empty()) continue;
-      ctx_.shared().add_backlog(w, 1);
-      channel_->box(w).push({self, epoch, std::move(b)});
-      ctx_.shared().signal(w).notify();
-      b = channel_->returns(self).take();
+      if (!shared.is_local(w)) {
+        send_remote(w, epoch, b);
+        continue;
+      }
+      shared.add_backlog(w - first, 1);
+      channel_->box(w - first).push({ctx_.local_index(), epoch, std::move(b)});
+      shared.signal(w - first).notify();
+      b = channel_->returns(ctx_.local_index()).take();
     }
     if (!items.empty()) local_.deliver(epoch, std::move(items));
   }
@@ -239,13 +261,31 @@ class ExchangeSender final : public Receiver<T> {
   void on_frontier(Epoch f) override {
     if (channel_ == nullptr) {
       local_.deliver_frontier(f);
-    } else if (channel_->frontier().publish(ctx_.index(), f)) {
+      return;
+    }
+    // the other processes first: their copy of this frontier follows this worker's batches
+    // to them on each connection
+    ctx_.shared().broadcast(static_cast<std::uint8_t>(Frame::frontier),
+                            put_frontier(key_, ctx_.index(), f));
+    if (channel_->frontier().publish(ctx_.index(), f)) {
       ctx_.shared().wake_all();  // every worker's input (this one's too) reads it when polled
     }
   }
 
  private:
+  /// Encodes the bucket for worker `w` of another process into one frame and sends it.
+  void send_remote(std::size_t w, Epoch epoch, std::vector<T>& bucket) {
+    frame_.clear();
+    put_data_header(frame_, key_, w, ctx_.index(), epoch);
+    if constexpr (recovery::Encodable<T>) recovery::append_encoded(frame_, bucket);
+    bucket.clear();  // kept, with its capacity, for the next batch
+    ctx_.shared().peers()->send(ctx_.shared().process_of(w), static_cast<std::uint8_t>(Frame::data),
+                                frame_);
+  }
+
   WorkerContext& ctx_;
+  std::string key_;
+  std::string frame_;
   ExchangeChannel<T>* channel_;
   ExchangeInput<T>& local_;
   Split split_;

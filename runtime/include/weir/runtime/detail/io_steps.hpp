@@ -55,7 +55,7 @@ std::shared_ptr<const RunShared::Assignment> gather_partitions(WorkerContext& ct
                                                                const std::string& fq,
                                                                ListParts list_parts) {
   auto mine = guarded(ctx, fq, std::nullopt, "list_parts", list_parts);
-  auto assignment = ctx.shared().assign_all(ctx.index(), std::move(mine));
+  auto assignment = ctx.shared().assign_all(ctx.local_index(), std::move(mine));
   if (assignment->empty()) {
     throw StepError(fq, ctx.index(), std::nullopt, "list_parts",
                     "no partitions found on any worker");

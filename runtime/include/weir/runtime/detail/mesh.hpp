@@ -14,8 +14,9 @@
 // bounded by TCP's own windows, so backpressure crosses processes and no queue grows here.
 // Frames arriving are handed to `on_frame` on the mesh's reader thread, in the order their
 // sender sent them; a connection that ends or breaks is reported once to `on_lost`, naming the
-// peer's process id and address. Neither callback may block for long (they hold up that
-// peer's frames).
+// peer's process id and address, by the reader once it has read all the peer sent (so a
+// peer's last frames, such as why it stopped, arrive before its loss is reported). Neither callback
+// may block for long (they hold up that peer's frames).
 //
 // Thread safety: send() may be called from any thread (frames to one peer are serialised);
 // the callbacks run on the reader thread. The destructor closes every connection and joins
@@ -45,6 +46,10 @@ struct Address {
 /// The addresses of a cluster, one "host:port" per line (blank lines and lines starting
 /// with '#' skipped). Throws std::invalid_argument naming `source` and the line.
 std::vector<Address> parse_addresses(std::string_view text, std::string_view source);
+
+/// `n` distinct ports free on 127.0.0.1 now (bound all at once, then let go), for a local
+/// cluster's addresses. Throws std::runtime_error if the system has none.
+std::vector<std::uint16_t> free_loopback_ports(std::size_t n);
 
 /// What a process says about itself when it connects.
 struct Hello {

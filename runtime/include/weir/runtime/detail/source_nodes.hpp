@@ -62,7 +62,7 @@ class SourceNode final : public Node {
                      std::unique_ptr<StatelessSourcePartition<X>> part,
                      std::function<std::pair<std::string, std::string>()> snapshot = {}) {
     Polled s{std::move(name), std::move(part), WorkerContext::now(), std::move(snapshot)};
-    WorkerSignal& signal = ctx_.shared().signal(ctx_.index());
+    WorkerSignal& signal = ctx_.shared().signal(ctx_.local_index());
     guarded(ctx_, step_id(), s.name, "set_waker", [&] {
       s.part->set_waker([woken = s.woken, &signal] {
         woken->store(true, std::memory_order_release);
