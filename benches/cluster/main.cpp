@@ -1,13 +1,12 @@
 // cluster: the pipeline workload (pipeline/flow.hpp) on 1 process x 2 workers and on 2
 // processes x 1 worker over loopback, and the transport against plain TCP.
 //
-//   bench_cluster [ITEMS_PER_PARTITION] [REPEATS] [KEYS]     (defaults: 10000000 3 1000)
+//   bench_cluster [ITEMS_PER_PARTITION] [REPEATS] [KEYS]     (defaults: 25000000 3 1000)
 //
 // w1x2 and p2x1 run the same dataflow with the same parameters; each must count the items
 // the other counts. p2x1 is timed from starting the two processes to both exiting, so it
-// pays for process start and the mesh's handshake too. During p2x1 each process reports the
-// bytes its write calls sent (/proc/self/io: the mesh's frames, nearly all of it) and how
-// many calls: their quotient is the batch size on the wire.
+// pays for process start and the mesh's handshake too. Each p2x1 process reports the frames
+// and bytes its mesh sent (Mesh::traffic): their quotient is the batch size on the wire.
 //
 // The transport alone: `mesh` sends the same bytes, in frames of that size, from one mesh
 // end to another (two Mesh objects in this process, over loopback), and `raw` sends them
@@ -45,29 +44,14 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-/// This process's (bytes written, write calls) so far, from /proc/self/io.
-std::pair<std::uint64_t, std::uint64_t> written() {
-  std::ifstream in("/proc/self/io");
-  std::uint64_t bytes = 0;
-  std::uint64_t calls = 0;
-  for (std::string key; in >> key;) {
-    std::uint64_t v = 0;
-    in >> v;
-    if (key == "wchar:") bytes = v;
-    if (key == "syscw:") calls = v;
-  }
-  return {bytes, calls};
-}
-
 int run_process(std::size_t id, const std::string& addresses, std::uint64_t n, std::uint64_t keys) {
   std::ifstream in(addresses);
   std::vector<std::string> list;
   for (std::string line; std::getline(in, line);) list.push_back(line);
-  const auto before = written();
   const std::uint64_t count =
       weir_bench::run_pipeline(n, keys, {.workers = 1, .addresses = list, .process_id = id});
-  const auto after = written();
-  std::printf("%lu %lu %lu\n", count, after.first - before.first, after.second - before.second);
+  const weir::detail::MeshTraffic sent = weir::detail::Mesh::traffic();
+  std::printf("%lu %lu %lu\n", count, sent.bytes, sent.frames);
   return 0;
 }
 
@@ -201,7 +185,7 @@ int main(int argc, char** argv) {
   if (argc == 6 && std::string(argv[1]) == "--process") {
     return run_process(std::stoul(argv[2]), argv[3], std::stoull(argv[4]), std::stoull(argv[5]));
   }
-  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
+  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 25'000'000;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
   const std::uint64_t keys = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1000;
   const double total = 2.0 * static_cast<double>(n);
@@ -234,7 +218,7 @@ int main(int argc, char** argv) {
   std::printf("%-10s %14s %10s\n", "run", "items/s", "ratio");
   std::printf("%-10s %14.3e %10s\n", "w1x2", r12, "1.00");
   std::printf("%-10s %14.3e %10.2f  (goal >= 0.50 x w1x2)\n", "p2x1", r21, r21 / r12);
-  std::printf("p2x1 sent %.3e bytes in %lu writes (%.0f bytes each), %.3e bytes/s during the run\n",
+  std::printf("p2x1 sent %.3e bytes in %lu frames (%.0f bytes each), %.3e bytes/s during the run\n",
               bytes, last.writes,
               bytes / static_cast<double>(std::max<std::uint64_t>(last.writes, 1)), during);
   std::printf("%-10s %14s %10s\n", "transport", "bytes/s", "ratio");

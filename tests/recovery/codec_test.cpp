@@ -91,3 +91,32 @@ TEST_CASE("hostile snapshot bytes fail at once: no bool outside 0 and 1, no leng
   CHECK_THROWS_WITH((decode<std::pair<std::string, int>>(text)),
                     "a string claims 1125899906842624 elements, but only 7 bytes are left");
 }
+
+TEST_CASE("a batch of numbers is its count then each item's fields - and decodes back") {
+  using Item = std::pair<std::uint64_t, std::tuple<std::int32_t, bool, double>>;
+  const std::vector<Item> items{{1, {-2, true, 0.5}}, {3, {4, false, -1.25}}};
+  std::string bytes = "head";
+  weir::recovery::append_batch(bytes, items);
+  REQUIRE(bytes.size() == 4 + 8 + 2 * (8 + 4 + 1 + 8));
+  std::uint64_t count = 0;
+  std::memcpy(&count, bytes.data() + 4, 8);
+  CHECK(count == 2);
+  std::vector<Item> back{{9, {9, true, 9}}};
+  weir::recovery::decode_batch(std::string_view(bytes).substr(4), back);
+  CHECK(back == items);
+
+  std::string cut = bytes.substr(4, bytes.size() - 5);
+  CHECK_THROWS_WITH(weir::recovery::decode_batch(cut, back), "a batch of 2 items in 49 bytes");
+  std::string bad_bool = bytes.substr(4);
+  bad_bool[8 + 8 + 4] = 7;  // the first item's bool
+  CHECK_THROWS_WITH(weir::recovery::decode_batch(bad_bool, back), "a bool that is not 0 or 1");
+}
+
+TEST_CASE("a batch of other items goes through the archive and decodes back") {
+  const std::vector<std::pair<std::string, std::vector<int>>> items{{"a", {1, 2}}, {"b", {}}};
+  std::string bytes;
+  weir::recovery::append_batch(bytes, items);
+  std::vector<std::pair<std::string, std::vector<int>>> back;
+  weir::recovery::decode_batch(bytes, back);
+  CHECK(back == items);
+}

@@ -32,7 +32,13 @@ namespace {
 
 constexpr std::uint32_t kMaxFrame = 1U << 30U;  // a longer frame is a corrupt stream
 constexpr std::uint8_t kHelloKind = 0xFF;       // the handshake's frames
-constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+// every mesh's frames and bytes sent in this process (Mesh::traffic)
+std::atomic<std::uint64_t> g_frames_sent{0};
+std::atomic<std::uint64_t> g_bytes_sent{0};
+
+constexpr std::size_t kReadSize = std::size_t{1} << 16U;  // bytes asked of one recv
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(5);  // peers start within moments
 constexpr auto kMaxBackoff = std::chrono::seconds(1);
 
 }  // namespace
@@ -253,7 +259,6 @@ void Mesh::Impl::lose(std::size_t peer, const std::string& why) {
 void Mesh::Impl::read_loop() {
   std::vector<pollfd> fds;
   std::vector<std::size_t> peers;
-  std::vector<char> buf(1U << 16U);
   while (!closing.load(std::memory_order_acquire)) {
     fds.assign(1, pollfd{wake[0], POLLIN, 0});
     peers.assign(1, 0);
@@ -272,7 +277,11 @@ void Mesh::Impl::read_loop() {
       }
       const std::size_t j = peers[k];
       Conn& c = *conns[j];
-      const ssize_t r = ::recv(c.fd, buf.data(), buf.size(), 0);
+      // straight into the connection's buffer, after what it holds
+      const std::size_t held = c.in.size();
+      c.in.resize(held + kReadSize);
+      const ssize_t r = ::recv(c.fd, c.in.data() + held, kReadSize, 0);
+      c.in.resize(held + static_cast<std::size_t>(std::max<ssize_t>(r, 0)));
       if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         continue;
       }
@@ -281,7 +290,6 @@ void Mesh::Impl::read_loop() {
                     (r == 0 ? std::string("it closed the connection") : errno_text()));
         continue;
       }
-      c.in.append(buf.data(), static_cast<std::size_t>(r));
       std::size_t at = 0;
       while (c.in.size() - at >= kHeader) {
         const std::uint32_t n = coding::decode_fixed32(c.in.data() + at);
@@ -366,13 +374,19 @@ void Mesh::send(std::size_t peer, std::uint8_t kind, std::string_view payload) {
   const std::string head = frame_header(kind, payload.size());
   std::lock_guard lock(c.write_mutex);
   if (c.lost.load(std::memory_order_acquire) || c.write_broken ||
-      !write_all(c.fd, head.data(), head.size(), c.lost) ||
-      !write_all(c.fd, payload.data(), payload.size(), c.lost)) {
+      !write_all(c.fd, head, payload, c.lost)) {
     // Not reported here: the reader goes on to the end of what the peer sent (a last frame
     // saying why it stopped comes before its close) and then reports the loss.
     c.write_broken = true;
     throw ClusterError("lost " + m.who(peer));
   }
+  g_frames_sent.fetch_add(1, std::memory_order_relaxed);
+  g_bytes_sent.fetch_add(head.size() + payload.size(), std::memory_order_relaxed);
+}
+
+MeshTraffic Mesh::traffic() noexcept {
+  return {g_frames_sent.load(std::memory_order_relaxed),
+          g_bytes_sent.load(std::memory_order_relaxed)};
 }
 
 std::size_t Mesh::processes() const noexcept { return impl_->options.addresses.size(); }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,43 @@ bool write_all(int fd, const char* p, std::size_t n, const std::atomic<bool>& st
     if (w > 0) {
       p += w;
       n -= static_cast<std::size_t>(w);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (stop.load(std::memory_order_acquire)) {
+        return false;
+      }
+      pollfd pfd{fd, POLLOUT, 0};
+      ::poll(&pfd, 1, 100);  // bounded: `stop` is checked again
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+bool write_all(int fd, std::string_view a, std::string_view b, const std::atomic<bool>& stop) {
+  iovec iov[2] = {{const_cast<char*>(a.data()), a.size()},   // NOLINT: sendmsg only reads
+                  {const_cast<char*>(b.data()), b.size()}};  // NOLINT
+  std::size_t first = 0;
+  while (first < 2) {
+    msghdr msg{};
+    msg.msg_iov = iov + first;
+    msg.msg_iovlen = 2 - first;
+    const ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    if (w > 0) {
+      auto left = static_cast<std::size_t>(w);
+      while (first < 2 && left >= iov[first].iov_len) {
+        left -= iov[first].iov_len;
+        ++first;
+      }
+      if (first < 2) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
       continue;
     }
     if (w < 0 && errno == EINTR) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace weir::detail::socket_io {
 
@@ -20,6 +21,9 @@ int remaining_ms(std::chrono::steady_clock::time_point deadline);
 /// Writes all of [p, p + n), waiting for room as long as it takes; false if the connection
 /// broke (or `stop` was set while waiting).
 bool write_all(int fd, const char* p, std::size_t n, const std::atomic<bool>& stop);
+/// Writes all of `a` then all of `b` (a frame's header and payload) with as few calls as the
+/// socket allows (one when it has room): as write_all.
+bool write_all(int fd, std::string_view a, std::string_view b, const std::atomic<bool>& stop);
 /// Reads exactly n bytes before `deadline`; false on end, error or time-out.
 bool read_exact(int fd, char* p, std::size_t n, std::chrono::steady_clock::time_point deadline);
 /// The header of a frame of `kind` carrying `size` bytes.

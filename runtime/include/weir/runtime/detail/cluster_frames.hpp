@@ -3,7 +3,7 @@
 // carries them; kinds below 0xFF, which is the handshake's).
 //
 //   data      an exchange batch: channel key, target worker, sender, epoch, then the items
-//             in the snapshot codec (the encoding of a std::vector of them)
+//             as the snapshot codec's append_batch writes them
 //   frontier  an exchange sender's frontier: channel key, sender, epoch
 //   probe     the lowest epoch this process's outputs have not completed
 //   backlog   whether this process has a worker at the backlog limit (sources pause)

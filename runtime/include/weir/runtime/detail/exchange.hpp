@@ -21,7 +21,8 @@
 // With a single worker no exchange is built at all: the sender delivers straight through.
 //
 // In a cluster the buckets are over every worker of every process. A bucket for a worker of
-// another process is encoded with the snapshot codec into one data frame (cluster_frames.hpp)
+// another process is encoded with the snapshot codec (append_batch: items of numbers copied
+// field by field, others through the codec's archive) into one data frame (cluster_frames.hpp)
 // and sent on the mesh from the sending worker's thread; a sender's frontier goes to every
 // other process as a frontier frame after its batches, on the same connection, so the order
 // that makes the frontier safe holds across processes too. The receiving process's reader
@@ -174,7 +175,7 @@ class ExchangeInput {
       decoded_.clear();
       if constexpr (recovery::Encodable<T>) {  // else ExchangedType has said why not
         try {
-          recovery::decode_into(std::string_view(b.frame).substr(b.body), decoded_);
+          recovery::decode_batch(std::string_view(b.frame).substr(b.body), decoded_);
         } catch (const std::exception& e) {
           throw ClusterError("step '" + key_ + "': a batch from worker " +
                              std::to_string(b.sender) + " does not decode: " + e.what());
@@ -277,7 +278,7 @@ class ExchangeSender final : public Receiver<T> {
   void send_remote(std::size_t w, Epoch epoch, std::vector<T>& bucket) {
     frame_.clear();
     put_data_header(frame_, key_, w, ctx_.index(), epoch);
-    if constexpr (recovery::Encodable<T>) recovery::append_encoded(frame_, bucket);
+    if constexpr (recovery::Encodable<T>) recovery::append_batch(frame_, bucket);
     bucket.clear();  // kept, with its capacity, for the next batch
     ctx_.shared().peers()->send(ctx_.shared().process_of(w), static_cast<std::uint8_t>(Frame::data),
                                 frame_);

@@ -2,7 +2,7 @@
 // Mesh: the TCP connections between the P processes of a cluster, one per pair.
 //
 // Process i listens on addresses[i], accepts a connection from every process j > i and
-// connects to every process j < i, retrying with back-off (50 ms, doubling to 1 s) until
+// connects to every process j < i, retrying with back-off (5 ms, doubling to 1 s) until
 // `connect_timeout`; then it fails naming the address that never answered. Each connection
 // opens with a handshake: the connecting side sends its Hello, the accepting side checks it
 // and answers with its own; a peer that runs another dataflow, another weir version, another
@@ -68,6 +68,13 @@ struct Hello {
   bool operator==(const Hello&) const = default;
 };
 
+/// What the meshes of this process have sent since it started: frames and their bytes
+/// (headers included).
+struct MeshTraffic {
+  std::uint64_t frames = 0;
+  std::uint64_t bytes = 0;
+};
+
 struct MeshOptions {
   std::vector<Address> addresses;  // one per process, in process-id order
   std::size_t process_id = 0;
@@ -91,6 +98,8 @@ class Mesh {
   void send(std::size_t peer, std::uint8_t kind, std::string_view payload);
 
   [[nodiscard]] std::size_t processes() const noexcept;
+  /// Every mesh of this process, all peers together (one relaxed add per frame).
+  [[nodiscard]] static MeshTraffic traffic() noexcept;
   [[nodiscard]] std::size_t process_id() const noexcept;
 
  private:

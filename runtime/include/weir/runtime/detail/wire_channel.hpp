@@ -65,7 +65,7 @@ class Mailbox {
 };
 
 /// A batch from a worker of another process: the frame as it came, its items starting at
-/// `body` (the snapshot codec's encoding of a std::vector of them).
+/// `body` (as recovery::append_batch wrote them).
 struct RemoteBatch {
   std::size_t sender;  // global worker index
   Epoch epoch;
