@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Fuzzes the snapshot decoder and the CSV reader with libFuzzer (clang-14, ASan + UBSan), each
+# Fuzzes the snapshot decoder, the CSV reader and the cluster's frame decoders with libFuzzer (clang-14, ASan + UBSan), each
 # for SECONDS (default 300), outside CI. Inputs that crash, leak, run over 1 s or take over
 # 512 MB are written to build/fuzz/found/<target>/; once fixed, copy them into
 # tests/fuzz/corpus/<target>/ and check them in: every test run replays that corpus
 # (tests/CMakeLists.txt, "fuzz: ..."). The growing corpus stays in build/fuzz/corpus/<target>.
 #
-#   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: snapshot, csv (default both)
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]      TARGET: snapshot, csv, frames (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(snapshot csv)
+[ ${#targets[@]} -eq 0 ] && targets=(snapshot csv frames)
 
 bash scripts/setup.sh
 if ! command -v clang++-14 >/dev/null || [ ! -d /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux ] ||

@@ -224,7 +224,8 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
                               .version = WEIR_VERSION,
                               .processes = static_cast<std::uint32_t>(mesh->addresses.size()),
                               .workers = static_cast<std::uint32_t>(config.workers),
-                              .process_id = static_cast<std::uint32_t>(config.process_id)};
+                              .process_id = static_cast<std::uint32_t>(config.process_id),
+                              .recovery = store != nullptr};
     link = std::make_unique<detail::ClusterLink>(shared, *mesh, hello);
     shared.connect(link.get());
   }

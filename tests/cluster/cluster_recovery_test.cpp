@@ -162,3 +162,21 @@ TEST_CASE("processes that do not share one recovery directory are refused") {
                                           "processes do not share one recovery directory\n"));
   CHECK(p1.output() == p0.output());
 }
+
+TEST_CASE("a process with a recovery directory and one without are refused by both") {
+  Scratch s;
+  const fs::path out = s.dir / "out";
+  const std::vector<std::string> recovery = fresh_store(s.dir, out);
+  std::vector<std::string> a;
+  const fs::path file = addresses_file(s.dir, 2, &a);
+  std::vector<std::string> with{"-i", "0", "-a", file.string()};
+  with.insert(with.end(), recovery.begin(), recovery.end());
+  Child p0(flow_args("fold", out, with), s.dir / "log0");
+  Child p1(flow_args("fold", out, {"-i", "1", "-a", file.string()}), s.dir / "log1");
+  REQUIRE(p0.wait() == 1);
+  REQUIRE(p1.wait() == 1);
+  CHECK_THAT(p0.output(), Catch::EndsWith(", 2 processes x 1 workers, recovery on)\n"));
+  CHECK_THAT(p0.output(), Catch::Contains("weir: error: process 1 (" + a[1] + ") runs dataflow"));
+  CHECK_THAT(p1.output(), Catch::Contains(", 2 processes x 1 workers, recovery on); process 1 (" +
+                                          a[1] + ") runs dataflow"));
+}

@@ -62,6 +62,7 @@ std::string Hello::encode() const {
   coding::put_fixed32(out, processes);
   coding::put_fixed32(out, workers);
   coding::put_fixed32(out, process_id);
+  out.push_back(recovery ? '\1' : '\0');
   return out;
 }
 
@@ -76,15 +77,18 @@ Hello Hello::decode(std::string_view bytes) {
     bytes.remove_prefix(n);
   }
   if (!coding::get_fixed32(bytes, h.processes) || !coding::get_fixed32(bytes, h.workers) ||
-      !coding::get_fixed32(bytes, h.process_id) || !bytes.empty()) {
+      !coding::get_fixed32(bytes, h.process_id) || bytes.size() != 1 ||
+      static_cast<std::uint8_t>(bytes[0]) > 1) {
     throw std::runtime_error("a malformed hello");
   }
+  h.recovery = bytes[0] != '\0';
   return h;
 }
 
 std::string Hello::describe() const {
   return "dataflow '" + flow_id + "' (fingerprint " + fingerprint + ", weir " + version + ", " +
-         std::to_string(processes) + " processes x " + std::to_string(workers) + " workers)";
+         std::to_string(processes) + " processes x " + std::to_string(workers) + " workers" +
+         (recovery ? ", recovery on)" : ")");
 }
 
 }  // namespace weir::detail

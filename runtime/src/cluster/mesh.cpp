@@ -83,7 +83,7 @@ struct Mesh::Impl {
 void Mesh::Impl::check(const Hello& h, std::optional<std::size_t> expected) const {
   const bool same = h.flow_id == self.flow_id && h.fingerprint == self.fingerprint &&
                     h.version == self.version && h.processes == self.processes &&
-                    h.workers == self.workers;
+                    h.workers == self.workers && h.recovery == self.recovery;
   if (!same) {
     throw ClusterError(who(h.process_id < options.addresses.size() ? h.process_id : 0) + " runs " +
                        h.describe() + "; " + me() + " runs " + self.describe());

@@ -6,7 +6,8 @@
 // `connect_timeout`; then it fails naming the address that never answered. Each connection
 // opens with a handshake: the connecting side sends its Hello, the accepting side checks it
 // and answers with its own; a peer that runs another dataflow, another weir version, another
-// P or W, or claims another process id, is refused with an error naming both sides' values.
+// P or W, with a recovery directory where this one has none (or the reverse), or claims
+// another process id, is refused with an error naming both sides' values.
 //
 // After the handshake a connection carries frames: a 4-byte little-endian length, a kind
 // byte and the payload (core/coding.hpp). send() writes a frame from the caller's thread,
@@ -59,11 +60,12 @@ struct Hello {
   std::uint32_t processes = 1;
   std::uint32_t workers = 1;  // per process
   std::uint32_t process_id = 0;
+  bool recovery = false;  // it keeps state in a recovery directory
 
   [[nodiscard]] std::string encode() const;
   /// Throws std::runtime_error on bytes that are not a Hello.
   static Hello decode(std::string_view bytes);
-  /// "dataflow 'ID' (fingerprint F, weir V, P processes x W workers)".
+  /// "dataflow 'ID' (fingerprint F, weir V, P processes x W workers[, recovery on])".
   [[nodiscard]] std::string describe() const;
   bool operator==(const Hello&) const = default;
 };
