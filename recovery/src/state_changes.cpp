@@ -64,12 +64,16 @@ void StateChanges::append_to(std::string& out) const {
 StateChanges StateChanges::parse(std::string_view bytes) {
   auto number = [&] {
     std::uint64_t v = 0;
-    if (!coding::get_varint64(bytes, v)) throw std::runtime_error("state changes are truncated");
+    if (!coding::get_varint64(bytes, v)) {
+      throw std::runtime_error("state changes are truncated");
+    }
     return v;
   };
   auto text = [&] {
     const std::uint64_t n = number();
-    if (n > bytes.size()) throw std::runtime_error("state changes are truncated");
+    if (n > bytes.size()) {
+      throw std::runtime_error("state changes are truncated");
+    }
     std::string_view s = bytes.substr(0, n);
     bytes.remove_prefix(n);
     return s;
@@ -82,7 +86,9 @@ StateChanges StateChanges::parse(std::string_view bytes) {
   while (!bytes.empty()) {
     const std::uint64_t b = number();
     const std::string_view rows = text();
-    if (b >= kSnapshotBuckets) throw std::runtime_error("state changes name a bucket out of range");
+    if (b >= kSnapshotBuckets) {
+      throw std::runtime_error("state changes name a bucket out of range");
+    }
     entries::for_each(rows, [&](std::string_view key, const std::string_view* state) {
       if (changes.buckets_.of(key) != b) {
         throw std::runtime_error("state changes hold a key in another bucket");
@@ -91,7 +97,9 @@ StateChanges StateChanges::parse(std::string_view bytes) {
       ++seen;
     });
   }
-  if (seen != entries) throw std::runtime_error("state changes hold another count of entries");
+  if (seen != entries) {
+    throw std::runtime_error("state changes hold another count of entries");
+  }
   return changes;
 }
 

@@ -149,7 +149,9 @@ recovery::DataflowIdentity identity_of(const Dataflow& flow) {
 detail::MeshOptions mesh_options(const RunConfig& config) {
   detail::MeshOptions m;
   std::string text;
-  for (const auto& a : config.addresses) text += a + "\n";
+  for (const auto& a : config.addresses) {
+    text += a + "\n";
+  }
   m.addresses = detail::parse_addresses(text, "the cluster's addresses");
   if (config.process_id >= m.addresses.size()) {
     throw std::invalid_argument(fmt::format("the process id must be from 0 to {}, not {}",

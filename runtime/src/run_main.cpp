@@ -82,7 +82,9 @@ constexpr std::pair<const char*, const char*> kEnvironment[] = {
 
 /// A process id: a whole number from 0.
 std::size_t parse_id(std::string_view flag, std::string_view value) {
-  if (value == "0") return 0;
+  if (value == "0") {
+    return 0;
+  }
   return parse_count(flag, value, kMaxWorkers - 1);
 }
 
@@ -95,7 +97,9 @@ std::vector<std::string> read_addresses(std::string_view flag, const std::string
   std::stringstream text;
   text << in.rdbuf();
   std::vector<std::string> out;
-  for (const auto& a : detail::parse_addresses(text.str(), file)) out.push_back(a.text());
+  for (const auto& a : detail::parse_addresses(text.str(), file)) {
+    out.push_back(a.text());
+  }
   return out;
 }
 
@@ -105,7 +109,9 @@ void print_error(const std::exception& e) { std::fprintf(stderr, "weir: error: %
 
 RunArgs RunArgs::parse(int argc, const char* const* argv) {
   RunArgs args;
-  for (int i = 0; i < argc; ++i) args.argv.emplace_back(argv[i]);
+  for (int i = 0; i < argc; ++i) {
+    args.argv.emplace_back(argv[i]);
+  }
   // the environment first, as if its flags came before the command line's
   std::vector<std::string> env_args;
   std::vector<std::string> env_names;
@@ -116,8 +122,12 @@ RunArgs RunArgs::parse(int argc, const char* const* argv) {
     }
   }
   std::vector<const char*> all{argc > 0 ? argv[0] : "dataflow"};
-  for (const auto& e : env_args) all.push_back(e.c_str());
-  for (int i = 1; i < argc; ++i) all.push_back(argv[i]);
+  for (const auto& e : env_args) {
+    all.push_back(e.c_str());
+  }
+  for (int i = 1; i < argc; ++i) {
+    all.push_back(argv[i]);
+  }
   argc = static_cast<int>(all.size());
   argv = all.data();
   bool has_id = false;

@@ -28,21 +28,31 @@ RunShared::RunShared(std::size_t workers, Epoch start, Topology topology)
 }
 
 void RunShared::broadcast(std::uint8_t kind, std::string_view payload) {
-  if (peers_ == nullptr) return;
+  if (peers_ == nullptr) {
+    return;
+  }
   for (std::size_t p = 0; p < topology_.processes; ++p) {
-    if (p != topology_.process_id) peers_->send(p, kind, payload);
+    if (p != topology_.process_id) {
+      peers_->send(p, kind, payload);
+    }
   }
 }
 
 void RunShared::wake_all() {
-  for (auto& s : signals_) s->notify();
+  for (auto& s : signals_) {
+    s->notify();
+  }
 }
 
 void RunShared::fail(std::exception_ptr e, bool from_peer) {
   {
     std::lock_guard lock(mutex_);
-    if (!stopped()) stopped_by_peer_ = from_peer;
-    if (!error_ && e) error_ = std::move(e);
+    if (!stopped()) {
+      stopped_by_peer_ = from_peer;
+    }
+    if (!error_ && e) {
+      error_ = std::move(e);
+    }
     stopped_.store(true, std::memory_order_release);
   }
   gather_cv_.notify_all();
@@ -81,11 +91,15 @@ std::shared_ptr<const RunShared::Assignment> RunShared::assign_all(std::size_t l
         return stopped() ||
                (it != gather_peers_.end() && it->second.first == topology_.processes - 1);
       });
-      if (stopped()) throw RunStopped();
+      if (stopped()) {
+        throw RunStopped();
+      }
       auto node = gather_peers_.extract(generation);
       auto& theirs = node.mapped().second;
       for (std::size_t w = 0; w < theirs.size(); ++w) {
-        if (!is_local(w)) gather_slots_[w] = std::move(theirs[w]);
+        if (!is_local(w)) {
+          gather_slots_[w] = std::move(theirs[w]);
+        }
       }
     }
     gather_result_ = std::make_shared<const Assignment>(assign_partitions(gather_slots_));
@@ -114,7 +128,9 @@ void RunShared::gathered(std::size_t process, std::size_t round,
     auto& [heard, all] = gather_peers_[round];
     all.resize(total_);
     const std::size_t first = process * signals_.size();
-    for (std::size_t i = 0; i < lists.size(); ++i) all[first + i] = std::move(lists[i]);
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      all[first + i] = std::move(lists[i]);
+    }
     ++heard;
   }
   gather_cv_.notify_all();
@@ -124,14 +140,18 @@ ChannelBase& RunShared::channel(const std::string& key,
                                 const std::function<std::unique_ptr<ChannelBase>()>& make) {
   std::lock_guard lock(mutex_);
   auto& slot = channels_[key];
-  if (!slot) slot = make();
+  if (!slot) {
+    slot = make();
+  }
   return *slot;
 }
 
 WireChannel& RunShared::wire_channel(const std::string& key) {
   std::lock_guard lock(wire_mutex_);  // not mutex_: channel() holds that while it makes one
   auto& slot = wire_channels_[key];
-  if (!slot) slot = std::make_unique<WireChannel>(total_, signals_.size());
+  if (!slot) {
+    slot = std::make_unique<WireChannel>(total_, signals_.size());
+  }
   return *slot;
 }
 
@@ -139,7 +159,9 @@ void RunShared::raise_global(std::size_t process, Epoch lowest) {
   std::lock_guard lock(global_mutex_);
   peer_lowest_[process] = std::max(peer_lowest_[process], lowest);
   Epoch m = kEpochDone;
-  for (Epoch e : peer_lowest_) m = std::min(m, e);
+  for (Epoch e : peer_lowest_) {
+    m = std::min(m, e);
+  }
   global_.store(m, std::memory_order_release);
 }
 

@@ -53,7 +53,9 @@ std::vector<std::uint16_t> free_loopback_ports(std::size_t n) {
     fds.push_back(fd);
     ports.push_back(ntohs(a.sin_port));
   }
-  for (int fd : fds) ::close(fd);
+  for (int fd : fds) {
+    ::close(fd);
+  }
   return ports;
 }
 
@@ -66,7 +68,9 @@ std::vector<std::string> without_processes(const std::vector<std::string>& argv)
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[static_cast<std::size_t>(i)];
     if (a == "--") {
-      for (; i < argc; ++i) out.emplace_back(argv[static_cast<std::size_t>(i)]);
+      for (; i < argc; ++i) {
+        out.emplace_back(argv[static_cast<std::size_t>(i)]);
+      }
       break;
     }
     if (a == "-p" || a == "--processes") {
@@ -82,8 +86,12 @@ std::vector<std::string> without_processes(const std::vector<std::string>& argv)
 }
 
 int exit_code(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  if (WIFSIGNALED(status)) {
+    return 128 + WTERMSIG(status);
+  }
   return 1;
 }
 
@@ -98,7 +106,9 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
                              std::strerror(errno));
   }
   std::string text;
-  for (auto port : ports) text += fmt::format("127.0.0.1:{}\n", port);
+  for (auto port : ports) {
+    text += fmt::format("127.0.0.1:{}\n", port);
+  }
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ::close(fd);
   if (!written) {
@@ -125,7 +135,10 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
     auto at = std::find(args.begin(), args.end(), "--");
     args.insert(at, {"-i", std::to_string(k), "-a", path});
     std::vector<char*> cargs;
-    for (auto& a : args) cargs.push_back(a.data());
+    cargs.reserve(args.size() + 1);
+    for (auto& a : args) {
+      cargs.push_back(a.data());
+    }
     cargs.push_back(nullptr);
     pid_t pid = 0;
     if (const int err =
@@ -142,7 +155,9 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
   std::optional<std::chrono::steady_clock::time_point> kill_at;
   auto signal_all = [&](int sig) {
     for (pid_t p : children) {
-      if (p > 0) ::kill(p, sig);
+      if (p > 0) {
+        ::kill(p, sig);
+      }
     }
   };
   if (code != 0) {
@@ -150,7 +165,9 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
     kill_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   }
   while (running > 0) {
-    if (const int sig = g_signal.exchange(0); sig != 0) signal_all(sig);
+    if (const int sig = g_signal.exchange(0); sig != 0) {
+      signal_all(sig);
+    }
     int status = 0;
     const pid_t done = ::waitpid(-1, &status, WNOHANG);
     if (done <= 0) {
@@ -162,7 +179,9 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
       continue;
     }
     for (auto& p : children) {
-      if (p != done) continue;
+      if (p != done) {
+        continue;
+      }
       p = -1;
       --running;
       const int c = exit_code(status);

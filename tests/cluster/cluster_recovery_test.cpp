@@ -60,25 +60,37 @@ struct Paced {
   }
 };
 
+/// Waits until the files in `out` hold at least `n` lines; false if they do not within 30 s.
+bool wait_for_lines(const fs::path& out, std::size_t n) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lines_in(out).size() < n) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("a cluster resumes with another shape: 1x2, then 3x1, then 2x2") {
   Scratch s;
   std::multiset<std::string> want;
   {
-    const Paced full("20000", "0");
+    const Paced full("40000", "0");
     want = reference(s.dir);
   }
-  REQUIRE(want.size() == 6 * 20000);
+  REQUIRE(want.size() == 6 * 40000);
   const fs::path out = s.dir / "out";
   const std::vector<std::string> recovery = fresh_store(s.dir, out);
-  const Paced paced("20000", "1000");  // 400 batches a partition: about 1.2 s a worker
+  const Paced paced("40000", "1000");  // 800 batches a partition: 2.4 s a worker of 1x2
   // two shapes stopped part way by Ctrl-C and by SIGTERM (each keeps what it committed), then
-  // a third to the end
+  // a third to the end; each is stopped once it has written a tenth of the output, not after
+  // a fixed time, which a slow or a fast machine would turn into no progress or the end
   for (auto [processes, workers, sig] : {std::tuple{1, 2, SIGINT}, std::tuple{3, 1, SIGTERM}}) {
     INFO(processes << "x" << workers);
+    const std::size_t before = lines_in(out).size();
     auto children = start_cluster("running", processes, workers, out, s.dir, recovery);
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    REQUIRE(wait_for_lines(out, before + want.size() / 10));
     children.back()->signal(sig);
     for (auto& c : children) {
       INFO(c->output());

@@ -14,7 +14,9 @@ namespace {
 
 /// What the other processes are told of this process's first failure.
 StopFrame stop_of(const std::exception_ptr& e) {
-  if (!e) return {StopReason::aborted, "execution aborted"};
+  if (!e) {
+    return {StopReason::aborted, "execution aborted"};
+  }
   try {
     std::rethrow_exception(e);
   } catch (const Interrupted& i) {
@@ -119,29 +121,35 @@ void ClusterLink::on_frame(std::size_t peer, std::uint8_t kind, std::string payl
         std::size_t worker = 0;
         const std::string_view bytes = get_snapshot_worker(payload, worker);
         recovery::SnapshotWriter* store = store_.load(std::memory_order_acquire);
-        if (store == nullptr)
+        if (store == nullptr) {
           throw std::runtime_error("state changes to a process that keeps no store");
+        }
         store->write(worker, recovery::StateChanges::parse(bytes));
         return;
       }
       case Frame::progress: {
         const ProgressFrame p = get_progress(payload);
         recovery::SnapshotWriter* store = store_.load(std::memory_order_acquire);
-        if (store == nullptr)
+        if (store == nullptr) {
           throw std::runtime_error("a frontier to a process that keeps no store");
+        }
         store->progress(p.worker, p.frontier, p.ended);
         return;
       }
       case Frame::committed: {
         RemoteWriter* writer = remote_writer_.load(std::memory_order_acquire);
-        if (writer == nullptr) throw std::runtime_error("a commit to a process that writes none");
+        if (writer == nullptr) {
+          throw std::runtime_error("a commit to a process that writes none");
+        }
         writer->heard_committed(get_epoch(payload));
         return;
       }
       case Frame::agree: {
         std::string_view in = payload;
         std::uint64_t round = 0;
-        if (!coding::get_varint64(in, round)) throw std::runtime_error("an agree frame cut short");
+        if (!coding::get_varint64(in, round)) {
+          throw std::runtime_error("an agree frame cut short");
+        }
         std::lock_guard lock(mutex_);
         auto& values = agreed_[round];
         values.resize(done_.size());
@@ -166,7 +174,9 @@ void ClusterLink::on_frame(std::size_t peer, std::uint8_t kind, std::string payl
 void ClusterLink::on_lost(std::size_t peer, const std::string& why) {
   {
     std::lock_guard lock(mutex_);
-    if (done_[peer]) return;  // it finished and closed: nothing was lost
+    if (done_[peer]) {
+      return;  // it finished and closed: nothing was lost
+    }
   }
   shared_.fail(std::make_exception_ptr(ClusterError(why)));  // the others hear it from here
   wake();
@@ -183,7 +193,9 @@ std::vector<std::string> ClusterLink::agree(const std::string& mine) {
   coding::put_varint64(frame, agree_round_);
   frame.append(mine);
   for (std::size_t p = 0; p < done_.size(); ++p) {
-    if (p == me) continue;
+    if (p == me) {
+      continue;
+    }
     try {
       mesh_->send(p, static_cast<std::uint8_t>(Frame::agree), frame);
     } catch (const ClusterError&) {  // NOLINT(bugprone-empty-catch)
@@ -204,7 +216,9 @@ std::vector<std::string> ClusterLink::agree(const std::string& mine) {
                                            : std::make_exception_ptr(ClusterError("run stopped")));
   }
   std::vector<std::string> out;
-  for (auto& v : values) out.push_back(std::move(*v));
+  for (auto& v : values) {
+    out.push_back(std::move(*v));
+  }
   agreed_.erase(agree_round_++);
   return out;
 }
@@ -236,14 +250,18 @@ void RemoteWriter::heard_committed(Epoch epoch) {
   while (before < epoch &&
          !committed_.compare_exchange_weak(before, epoch, std::memory_order_acq_rel)) {
   }
-  if (wake_) wake_();
+  if (wake_) {
+    wake_();
+  }
 }
 
 void ClusterLink::tell_stop(const std::exception_ptr& error) {
   const StopFrame stop = stop_of(error);
   const std::string frame = put_stop(stop.reason, stop.message);
   for (std::size_t p = 0; p < done_.size(); ++p) {
-    if (p == shared_.topology().process_id) continue;
+    if (p == shared_.topology().process_id) {
+      continue;
+    }
     try {
       mesh_->send(p, static_cast<std::uint8_t>(Frame::stop), frame);
     } catch (const ClusterError&) {  // NOLINT(bugprone-empty-catch)
@@ -255,7 +273,9 @@ void ClusterLink::tell_stop(const std::exception_ptr& error) {
 void ClusterLink::finish(const std::function<void()>& every_50ms) {
   const std::size_t me = shared_.topology().process_id;
   for (std::size_t p = 0; p < done_.size(); ++p) {
-    if (p == me) continue;
+    if (p == me) {
+      continue;
+    }
     try {
       mesh_->send(p, static_cast<std::uint8_t>(Frame::done), {});
     } catch (const ClusterError&) {
@@ -263,9 +283,13 @@ void ClusterLink::finish(const std::function<void()>& every_50ms) {
     }
   }
   auto all_done = [&] {
-    if (shared_.stopped()) return true;
+    if (shared_.stopped()) {
+      return true;
+    }
     for (std::size_t p = 0; p < done_.size(); ++p) {
-      if (p != me && !done_[p]) return false;
+      if (p != me && !done_[p]) {
+        return false;
+      }
     }
     return true;
   };

@@ -19,7 +19,9 @@ void put_string(std::string& out, std::string_view s) {
 
 std::string_view get_string(std::string_view& in, const char* what) {
   std::uint64_t n = 0;
-  if (!coding::get_varint64(in, n) || n > in.size()) cut_short(what);
+  if (!coding::get_varint64(in, n) || n > in.size()) {
+    cut_short(what);
+  }
   std::string_view s = in.substr(0, n);
   in.remove_prefix(n);
   return s;
@@ -27,7 +29,9 @@ std::string_view get_string(std::string_view& in, const char* what) {
 
 std::uint64_t get_u64(std::string_view& in, const char* what) {
   std::uint64_t v = 0;
-  if (!coding::get_varint64(in, v)) cut_short(what);
+  if (!coding::get_varint64(in, v)) {
+    cut_short(what);
+  }
   return v;
 }
 
@@ -88,7 +92,9 @@ ProgressFrame get_progress(std::string_view frame) {
   ProgressFrame p;
   p.worker = get_u64(frame, "progress");
   p.frontier = get_u64(frame, "progress");
-  if (frame.size() != 1) cut_short("progress");
+  if (frame.size() != 1) {
+    cut_short("progress");
+  }
   p.ended = frame[0] != '\0';
   return p;
 }
@@ -104,7 +110,9 @@ std::string put_gather(std::size_t round, const std::vector<std::vector<std::str
   coding::put_varint64(out, lists.size());
   for (const auto& list : lists) {
     coding::put_varint64(out, list.size());
-    for (const auto& s : list) put_string(out, s);
+    for (const auto& s : list) {
+      put_string(out, s);
+    }
   }
   return out;
 }
@@ -113,13 +121,19 @@ GatherFrame get_gather(std::string_view frame) {
   GatherFrame g;
   g.round = get_u64(frame, "gather");
   const std::uint64_t workers = get_u64(frame, "gather");
-  if (workers > frame.size()) cut_short("gather");
+  if (workers > frame.size()) {
+    cut_short("gather");
+  }
   g.lists.resize(workers);
   for (auto& list : g.lists) {
     const std::uint64_t n = get_u64(frame, "gather");
-    if (n > frame.size()) cut_short("gather");
+    if (n > frame.size()) {
+      cut_short("gather");
+    }
     list.reserve(n);
-    for (std::uint64_t i = 0; i < n; ++i) list.emplace_back(get_string(frame, "gather"));
+    for (std::uint64_t i = 0; i < n; ++i) {
+      list.emplace_back(get_string(frame, "gather"));
+    }
   }
   return g;
 }
@@ -131,7 +145,9 @@ std::string put_stop(StopReason reason, std::string_view message) {
 }
 
 StopFrame get_stop(std::string_view frame) {
-  if (frame.empty() || static_cast<std::uint8_t>(frame[0]) > 2) cut_short("stop");
+  if (frame.empty() || static_cast<std::uint8_t>(frame[0]) > 2) {
+    cut_short("stop");
+  }
   return {static_cast<StopReason>(frame[0]), std::string(frame.substr(1))};
 }
 
