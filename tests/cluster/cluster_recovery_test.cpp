@@ -117,7 +117,8 @@ TEST_CASE(
   }
   const fs::path out = s.dir / "out";
   const std::vector<std::string> recovery = fresh_store(s.dir, out);
-  const Paced paced("60000", "2000");  // 1200 batches a partition: 4.8 s for 2x2 workers
+  const Paced paced("60000", "3000");  // 1200 batches a partition: 7.2 s for 2x2 workers,
+  // more than 10 kills at most 600 ms apart can reach
   std::mt19937 random(std::random_device{}());
   int kills = 0;
   while (kills < 10) {
