@@ -8,15 +8,14 @@
 #include "poller.hpp"
 
 int main(int argc, char** argv) {
-  int exit_code = 0;
-  auto args = weir::RunArgs::parse_program(argc, argv, 3, "HOST PORT TARGET", exit_code);
-  if (!args) return exit_code;
+  weir::CommandLine cli("Prints the body of http://HOST:PORT/TARGET once a second until 410 Gone.");
   http_poll::HttpPoller::Options o;
-  o.host = args->positional[0];
-  o.port = args->positional[1];
-  o.target = args->positional[2];
-  weir::Dataflow flow("http_poll");
-  auto bodies = weir::op::input("poll", flow, http_poll::HttpPoller(o));
-  weir::op::output("print", bodies, weir::stdio::StdOutSink<std::string>{});
-  return weir::run_main(flow, *args);
+  cli.positional("HOST", o.host, "the server's host name or address");
+  cli.positional("PORT", o.port, "the server's port");
+  cli.positional("TARGET", o.target, "the path to request");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  return cli.run("http_poll", [&](weir::Dataflow& flow) {
+    auto bodies = weir::op::input("poll", flow, http_poll::HttpPoller(o));
+    weir::op::output("print", bodies, weir::stdio::StdOutSink<std::string>{});
+  });
 }

@@ -179,60 +179,36 @@ void build_windows(weir::Dataflow& flow, const Options& o) {
   weir::op::output("late_file", late, weir::files::FileSink<std::string>(o.out.string() + ".late"));
 }
 
-// Takes the demo's own flags out of argv; what is left is for RunArgs.
-bool take_flags(int argc, char** argv, Options& o, std::vector<const char*>& rest) {
-  rest.push_back(argv[0]);
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        throw std::invalid_argument(a + " needs a value");
-      }
-      return argv[++i];
-    };
-    if (a == "--brokers") {
-      o.brokers = value();
-    } else if (a == "--topic") {
-      o.topic = value();
-    } else if (a == "--events") {
-      o.events = std::stoll(value());
-      if (o.events < 1) {
-        throw std::invalid_argument("--events must be at least 1");
-      }
-    } else if (a == "--out") {
-      o.out = value();
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  std::vector<const char*> rest;
-  try {
-    take_flags(argc, argv, o, rest);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "kafka_window: %s\n", e.what());
+  std::string out = o.out.string();
+  weir::CommandLine cli(
+      "Per-user 10-second tumbling-window totals of purchase events read from Kafka, written "
+      "exactly once to a file, with recovery on.");
+  cli.option("--brokers", o.brokers,
+             "the Kafka cluster to read (default: a mock cluster of its own, filled with "
+             "--events events)",
+             "WEIR_BROKERS");
+  cli.option("--topic", o.topic, "the topic to read", "WEIR_TOPIC");
+  cli.option("--events", o.events, "how many events to write into the mock cluster");
+  cli.option("--out", out, "the file of window totals (late events go to FILE.late)");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  if (o.events < 1) {
+    std::fprintf(stderr, "weir: error: --events must be at least 1, got %lld\n",
+                 static_cast<long long>(o.events));
     return 2;
   }
-  int exit_code = 0;
-  auto args = weir::RunArgs::parse_program(
-      static_cast<int>(rest.size()), rest.data(), 0,
-      "[--brokers HOST:PORT] [--topic NAME] [--events N] [--out FILE]", exit_code);
-  if (!args) {
-    return exit_code;
-  }
+  o.out = out;
+  weir::RunArgs& args = cli.args();
+  std::unique_ptr<weir::kafka::MockCluster> cluster;  // lives until the run ends
   try {
-    if (args->config.recovery_directory.empty()) {
-      args->config.recovery_directory = "kafka_window.state";
+    if (args.config.recovery_directory.empty()) {
+      args.config.recovery_directory = "kafka_window.state";
     }
     // made on the first run (a run killed while making it leaves what the next one redoes)
-    weir::recovery::ensure_store(args->config.recovery_directory, 2);
-    std::unique_ptr<weir::kafka::MockCluster> cluster;
+    weir::recovery::ensure_store(args.config.recovery_directory, 2);
     if (o.brokers.empty()) {
       cluster = std::make_unique<weir::kafka::MockCluster>(1);
       cluster->create_topic(o.topic, 4);
@@ -243,16 +219,14 @@ int main(int argc, char** argv) {
                    "'%s'\n",
                    o.brokers.c_str(), static_cast<long long>(o.events), o.topic.c_str());
     }
-    weir::Dataflow flow("kafka_window");
-    build_windows(flow, o);
-    const int code = weir::run_main(flow, *args);
-    if (code == 0) {
-      std::fprintf(stderr, "kafka_window: window totals are in %s, late events in %s.late\n",
-                   o.out.c_str(), o.out.c_str());
-    }
-    return code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kafka_window: %s\n", e.what());
+    std::fprintf(stderr, "weir: error: %s\n", e.what());
     return 1;
   }
+  const int code = cli.run("kafka_window", [&](weir::Dataflow& flow) { build_windows(flow, o); });
+  if (code == 0) {
+    std::fprintf(stderr, "kafka_window: window totals are in %s, late events in %s.late\n",
+                 o.out.c_str(), o.out.c_str());
+  }
+  return code;
 }

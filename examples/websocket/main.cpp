@@ -56,19 +56,24 @@ std::vector<std::string> embedded_feed() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int exit_code = 0;
-  auto args = weir::RunArgs::parse_program(argc, argv, 0, 3, "[HOST PORT TARGET]", exit_code);
-  if (!args) {
-    return exit_code;
-  }
+  weir::CommandLine cli(
+      "Totals trades per symbol from a WebSocket feed: ws://HOST:PORT/TARGET, or an embedded "
+      "feed when none is given.");
+  std::optional<std::string> host;
+  std::optional<std::string> port;
+  std::optional<std::string> target;
+  cli.positional("HOST", host, "the feed's host (default: the embedded feed)");
+  cli.positional("PORT", port, "the feed's port");
+  cli.positional("TARGET", target, "the feed's path");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
   std::unique_ptr<websocket_example::FeedServer> server;
   weir::websocket::WebSocketOptions o;
-  if (args->positional.size() == 3) {
-    o.host = args->positional[0];
-    o.port = args->positional[1];
-    o.target = args->positional[2];
-  } else if (!args->positional.empty()) {
-    std::fputs("websocket: give HOST PORT TARGET, or nothing for the embedded feed\n", stderr);
+  if (target) {
+    o.host = *host;
+    o.port = *port;
+    o.target = *target;
+  } else if (host) {
+    std::fputs("weir: error: give HOST PORT TARGET, or nothing for the embedded feed\n", stderr);
     return 2;
   } else {
     server = std::make_unique<websocket_example::FeedServer>(embedded_feed(), 2'500);
@@ -79,23 +84,23 @@ int main(int argc, char** argv) {
     return std::optional<std::string>("from " + std::to_string(received));
   };
 
-  weir::Dataflow flow("websocket");
-  auto messages = weir::op::input("feed", flow, weir::websocket::WebSocketSource(o));
-  auto trades = weir::op::map("parse", messages, [](const std::string& m) {
-    Trade t = parse(m);
-    return std::pair<std::string, std::uint64_t>(std::move(t.symbol), t.qty);
+  return cli.run("websocket", [&](weir::Dataflow& flow) {
+    auto messages = weir::op::input("feed", flow, weir::websocket::WebSocketSource(o));
+    auto trades = weir::op::map("parse", messages, [](const std::string& m) {
+      Trade t = parse(m);
+      return std::pair<std::string, std::uint64_t>(std::move(t.symbol), t.qty);
+    });
+    auto totals = weir::op::fold_final(
+        "totals", trades, [] { return Totals{}; },
+        [](Totals acc, std::uint64_t qty) {
+          ++acc.trades;
+          acc.volume += qty;
+          return acc;
+        });
+    auto lines = weir::op::map("format", totals, [](const std::pair<std::string, Totals>& kv) {
+      return kv.first + " trades=" + std::to_string(kv.second.trades) +
+             " volume=" + std::to_string(kv.second.volume);
+    });
+    weir::op::output("print", lines, weir::stdio::StdOutSink<std::string>{});
   });
-  auto totals = weir::op::fold_final(
-      "totals", trades, [] { return Totals{}; },
-      [](Totals acc, std::uint64_t qty) {
-        ++acc.trades;
-        acc.volume += qty;
-        return acc;
-      });
-  auto lines = weir::op::map("format", totals, [](const std::pair<std::string, Totals>& kv) {
-    return kv.first + " trades=" + std::to_string(kv.second.trades) +
-           " volume=" + std::to_string(kv.second.volume);
-  });
-  weir::op::output("print", lines, weir::stdio::StdOutSink<std::string>{});
-  return weir::run_main(flow, *args);
 }

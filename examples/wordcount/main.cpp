@@ -50,23 +50,20 @@ struct Count {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int exit_code = 0;
-  std::optional<weir::RunArgs> args =
-      weir::RunArgs::parse_program(argc, argv, 1, "FILE", exit_code);
-  if (!args) {
-    return exit_code;
-  }
-
-  weir::Dataflow flow("wordcount");
-  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args->positional[0]));
-  auto words = weir::op::flat_map("split", lines, split_words);
-  auto keyed = weir::op::key_on("key", words, [](const std::string& w) { return w; });
-  auto counts = weir::op::stateful_batch("count", keyed, [](std::optional<std::uint64_t> resume) {
-    return Count{resume.value_or(0)};
+  weir::CommandLine cli("Counts the words of a text file.");
+  std::string file;
+  cli.positional("FILE", file, "the text file");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  return cli.run("wordcount", [&](weir::Dataflow& flow) {
+    auto lines = weir::op::input("lines", flow, weir::files::FileSource(file));
+    auto words = weir::op::flat_map("split", lines, split_words);
+    auto keyed = weir::op::key_on("key", words, [](const std::string& w) { return w; });
+    auto counts = weir::op::stateful_batch("count", keyed, [](std::optional<std::uint64_t> resume) {
+      return Count{resume.value_or(0)};
+    });
+    auto text = weir::op::map("format", counts, [](std::pair<std::string, std::uint64_t>&& wc) {
+      return wc.first + ": " + std::to_string(wc.second);
+    });
+    weir::op::output("out", text, weir::stdio::StdOutSink<std::string>{});
   });
-  auto text = weir::op::map("format", counts, [](std::pair<std::string, std::uint64_t>&& wc) {
-    return wc.first + ": " + std::to_string(wc.second);
-  });
-  weir::op::output("out", text, weir::stdio::StdOutSink<std::string>{});
-  return weir::run_main(flow, *args);
 }

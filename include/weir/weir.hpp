@@ -40,4 +40,5 @@
 #include "weir/runtime/core_operators.hpp"
 #include "weir/runtime/dataflow.hpp"
 #include "weir/runtime/run.hpp"
+#include "weir/runtime/command_line.hpp"
 #include "weir/runtime/run_main.hpp"

@@ -23,7 +23,7 @@
 #include "weir/operators/stateful.hpp"
 #include "weir/operators/stateless.hpp"
 #include "weir/operators/windowing/aggregates.hpp"
-#include "weir/runtime/run_main.hpp"
+#include "weir/runtime/command_line.hpp"
 
 namespace {
 
@@ -205,11 +205,12 @@ void running(weir::Dataflow& flow, std::uint64_t items, const std::string& out) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int code = 0;
-  auto args = weir::RunArgs::parse_program(argc, argv, 2, "FLOW OUTDIR", code);
-  if (!args) return code;
-  const std::string& name = args->positional[0];
-  const std::string& out = args->positional[1];
+  weir::CommandLine cli;
+  std::string name;
+  std::string out;
+  cli.positional("FLOW", name, "wordcount, fold, window, join or running");
+  cli.positional("OUTDIR", out, "the directory of output files");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
   const std::uint64_t items = env_number("CLUSTER_ITEMS", 3000);
   weir::Dataflow flow("cluster-" + name);
   if (name == "wordcount") {
@@ -226,5 +227,5 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "unknown flow '%s'\n", name.c_str());
     return 2;
   }
-  return weir::run_main(flow, *args);
+  return cli.run(flow);
 }

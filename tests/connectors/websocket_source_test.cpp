@@ -58,7 +58,7 @@ TEST_CASE("the websocket example totals its embedded feed across a reconnect") {
 
   auto wrong = weir_test::sh(bin + " 127.0.0.1 80");
   CHECK(wrong.code == 2);
-  CHECK(wrong.out == "websocket: give HOST PORT TARGET, or nothing for the embedded feed\n");
+  CHECK(wrong.out == "weir: error: give HOST PORT TARGET, or nothing for the embedded feed\n");
   // nothing listens on the port a closed socket had: the source keeps trying (back-off) and
   // the run is interrupted with Ctrl-C like any other
   auto refused = weir_test::sh("timeout --preserve-status -s INT 2 " + bin + " 127.0.0.1 1 /x");

@@ -37,20 +37,24 @@ class Counter final : public weir::push::StatefulProducer<std::string> {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int exit_code = 0;
-  auto args =
-      weir::RunArgs::parse_program(argc, argv, 2, 4, "N OUT [PARTITIONS [isolate]]", exit_code);
-  if (!args) {
-    return exit_code;
-  }
-  const long n = std::stol(args->positional[0]);
-  const long parts = args->positional.size() > 2 ? std::stol(args->positional[2]) : 1;
+  weir::CommandLine cli;
+  std::string items;
+  std::string out;
+  std::optional<std::string> partitions;
+  std::optional<std::string> isolate;
+  cli.positional("N", items, "items a partition");
+  cli.positional("OUT", out, "the output file");
+  cli.positional("PARTITIONS", partitions, "how many partitions (default 1)");
+  cli.positional("ISOLATE", isolate, "'isolate': one thread a partition");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  const long n = std::stol(items);
+  const long parts = partitions ? std::stol(*partitions) : 1;
   std::vector<std::string> names;
   for (long p = 0; p < parts; ++p) {
     names.push_back(std::to_string(p));
   }
   weir::push::PushOptions options;
-  options.isolate = args->positional.size() > 3 && args->positional[3] == "isolate";
+  options.isolate = isolate == "isolate";
   weir::Dataflow flow("push_flow");
   auto numbers =
       weir::op::input("count", flow,
@@ -61,6 +65,6 @@ int main(int argc, char** argv) {
                           },
                           options));
   auto lines = weir::op::key_on("key", numbers, [](const std::string&) { return std::string(); });
-  weir::op::output("file", lines, weir::files::FileSink<std::string>(args->positional[1]));
-  return weir::run_main(flow, *args);
+  weir::op::output("file", lines, weir::files::FileSink<std::string>(out));
+  return cli.run(flow);
 }

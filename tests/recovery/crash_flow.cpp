@@ -88,15 +88,17 @@ class AppendSink final : public weir::DynamicSink<std::string> {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int exit_code = 0;
-  std::optional<weir::RunArgs> args =
-      weir::RunArgs::parse_program(argc, argv, 3, "INPUT EXACT_OUT AT_LEAST_ONCE_OUT", exit_code);
-  if (!args) {
-    return exit_code;
-  }
+  weir::CommandLine cli;
+  std::string input;
+  std::string exact_out;
+  std::string at_least_once_out;
+  cli.positional("INPUT", input, "lines 'key number'");
+  cli.positional("EXACT_OUT", exact_out, "the exactly-once output");
+  cli.positional("AT_LEAST_ONCE_OUT", at_least_once_out, "the at-least-once output");
+  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
   const char* kill_at = std::getenv("WEIR_KILL_AT_SNAPSHOT");
   weir::Dataflow flow("crash");
-  auto lines = weir::op::input("lines", flow, weir::files::FileSource(args->positional[0], 50));
+  auto lines = weir::op::input("lines", flow, weir::files::FileSource(input, 50));
   auto kv = weir::op::map("parse", lines, [](std::string&& line) {
     const auto space = line.find(' ');
     return std::pair(line.substr(0, space), std::stol(line.substr(space + 1)));
@@ -113,9 +115,9 @@ int main(int argc, char** argv) {
   });
   weir::op::output(
       "exact", text,
-      KillableFileSink(args->positional[1], kill_at != nullptr ? std::atol(kill_at) : 0));
+      KillableFileSink(exact_out, kill_at != nullptr ? std::atol(kill_at) : 0));
   auto values = weir::op::map(
       "values", text, [](std::pair<std::string, std::string>&& p) { return std::move(p.second); });
-  weir::op::output("at_least_once", values, AppendSink(args->positional[2]));
-  return weir::run_main(flow, *args);
+  weir::op::output("at_least_once", values, AppendSink(at_least_once_out));
+  return cli.run(flow);
 }
