@@ -204,27 +204,31 @@ int main(int argc, char** argv) {
   weir::RunArgs& args = cli.args();
   std::unique_ptr<weir::kafka::MockCluster> cluster;  // lives until the run ends
   try {
-    if (args.config.recovery_directory.empty()) {
-      args.config.recovery_directory = "kafka_window.state";
-    }
-    // made on the first run (a run killed while making it leaves what the next one redoes)
-    weir::recovery::ensure_store(args.config.recovery_directory, 2);
-    if (o.brokers.empty()) {
-      cluster = std::make_unique<weir::kafka::MockCluster>(1);
-      cluster->create_topic(o.topic, 4);
-      o.brokers = cluster->bootstrap();
-      fill(o);
-      std::fprintf(stderr,
-                   "kafka_window: started a mock Kafka cluster at %s and wrote %lld events to "
-                   "'%s'\n",
-                   o.brokers.c_str(), static_cast<long long>(o.events), o.topic.c_str());
+    if (args.graph && o.brokers.empty()) {
+      o.brokers = "localhost:9092";  // the picture alone connects to nothing
+    } else if (!args.graph) {        // a run: the store, and Kafka if none is given
+      if (args.config.recovery_directory.empty()) {
+        args.config.recovery_directory = "kafka_window.state";
+      }
+      // made on the first run (a run killed while making it leaves what the next one redoes)
+      weir::recovery::ensure_store(args.config.recovery_directory, 2);
+      if (o.brokers.empty()) {
+        cluster = std::make_unique<weir::kafka::MockCluster>(1);
+        cluster->create_topic(o.topic, 4);
+        o.brokers = cluster->bootstrap();
+        fill(o);
+        std::fprintf(stderr,
+                     "kafka_window: started a mock Kafka cluster at %s and wrote %lld events to "
+                     "'%s'\n",
+                     o.brokers.c_str(), static_cast<long long>(o.events), o.topic.c_str());
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "weir: error: %s\n", e.what());
     return 1;
   }
   const int code = cli.run("kafka_window", [&](weir::Dataflow& flow) { build_windows(flow, o); });
-  if (code == 0) {
+  if (code == 0 && !args.graph) {
     std::fprintf(stderr, "kafka_window: window totals are in %s, late events in %s.late\n",
                  o.out.c_str(), o.out.c_str());
   }

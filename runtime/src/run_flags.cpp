@@ -185,6 +185,17 @@ void CommandLine::add_run_flags() {
               "WEIR_ADDRESSES", [&c](const std::string& flag, const std::string& v) {
                 c.addresses = detail::read_addresses(flag, v);
               });
+  add_setting(
+      "--graph", "FORMAT", "print the dataflow's picture (mermaid or dot) and exit without running",
+      "WEIR_GRAPH", [&a](const std::string& flag, const std::string& v) {
+        if (v == "mermaid") {
+          a.graph = GraphFormat::mermaid;
+        } else if (v == "dot") {
+          a.graph = GraphFormat::dot;
+        } else {
+          throw std::invalid_argument(fmt::format("{} expects mermaid or dot, got '{}'", flag, v));
+        }
+      });
   add_setting("--connect-timeout", "SECS",
               "how long to wait for the other processes at start, in seconds (default 30)",
               "WEIR_CONNECT_TIMEOUT", [&c](const std::string& flag, const std::string& v) {

@@ -13,8 +13,8 @@
 #include <string_view>
 
 #include "spawn.hpp"
-#include "weir/runtime/command_line.hpp"
 #include "weir/core/errors.hpp"
+#include "weir/runtime/command_line.hpp"
 #include "weir/runtime/detail/mesh.hpp"
 #include "weir/runtime/run.hpp"
 
@@ -30,11 +30,17 @@ void print_error(const std::exception& e) { std::fprintf(stderr, "weir: error: %
 
 int run_main(const Dataflow& flow, int argc, const char* const* argv) {
   CommandLine cli;
-  if (auto exit_code = cli.parse(argc, argv)) return *exit_code;
+  if (auto exit_code = cli.parse(argc, argv)) {
+    return *exit_code;
+  }
   return cli.run(flow);
 }
 
 int run_main(const Dataflow& flow, const RunArgs& args) {
+  if (args.graph) {
+    std::fputs(visualize(flow, *args.graph).c_str(), stdout);
+    return 0;
+  }
   if (args.processes > 1) {
     try {
       return detail::run_local_cluster(args.processes, args.argv);

@@ -153,7 +153,7 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
               site.fq_id(), ctx, site.fq_id(), base, std::move(parts), std::move(owners));
           site.read(up, node.input());
         },
-        detail::state_description("sink", typeid(St)));
+        detail::state_description("sink", typeid(St)), "partition");
   } else {
     using X = typename S0::item_type;
     static_assert(std::is_same_v<T, X>, "the sink's item type differs from the stream's");
@@ -257,7 +257,8 @@ Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
                               site.fq_id(), site.ctx(), site.fq_id(), site.output(out),
                               detail::EvenSplit<T>{site.ctx().index()});
                           site.read(up, node.input());
-                        });
+                        },
+                        "", "round robin");
   return out;
 }
 
@@ -295,7 +296,7 @@ requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K,
             builder);
         site.read(up, node.input());
       },
-      detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>)));
+      detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>)), "key");
   return out;
 }
 
@@ -325,7 +326,7 @@ auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up,
               },
               out);
         },
-        detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>)));
+        detail::state_description("keyed", typeid(std::pair<K, logic_state_t<Logic>>)), "key");
     return out;
   }(static_cast<typename Logic::output_type*>(nullptr));
 }

@@ -44,6 +44,9 @@ struct StepDef {
   StepFactory factory;
   /// What state the step keeps in the recovery store (state_description); empty: none.
   std::string state{};
+  /// How its input reaches it from other workers: empty when it stays on the worker that
+  /// made it, else what routes it ("key", "partition", "round robin").
+  std::string exchange{};
 };
 
 /// "KIND TYPE": how a stateful step's state shows in the store's record of its dataflow.
@@ -149,10 +152,11 @@ class Dataflow {
   [[nodiscard]] Scope scope(std::string_view step_id);
   /// Adds a step whose fq id came from add_step_id.
   void add_step(detail::StepDef def) { steps_.push_back(std::move(def)); }
-  /// Allocates a new output port carrying T.
+  /// Allocates a new output port carrying T, made by the step whose id was reserved last.
   template <class T>
   Stream<T> new_stream() {
     port_types_.push_back(&typeid(T));
+    port_producers_.push_back(ids_.empty() ? id_ : ids_.back());
     return Stream<T>(*this, port_types_.size() - 1);
   }
   /// Checks that `s` belongs to this flow.
@@ -162,6 +166,14 @@ class Dataflow {
   }
 
   [[nodiscard]] const std::vector<detail::StepDef>& steps() const noexcept { return steps_; }
+  /// The fully qualified id of the step that makes `port`.
+  [[nodiscard]] const std::string& port_producer(detail::PortId port) const {
+    return port_producers_.at(port);
+  }
+  /// The item type `port` carries.
+  [[nodiscard]] const std::type_info& port_type(detail::PortId port) const {
+    return *port_types_.at(port);
+  }
   /// Whether any step reads `port`. Only final once the flow is complete: a step may ask at
   /// run time whether an output it could skip has readers.
   [[nodiscard]] bool has_readers(detail::PortId port) const;
@@ -180,6 +192,7 @@ class Dataflow {
   std::vector<std::string> ids_;
   std::vector<std::string> prefixes_;
   std::vector<const std::type_info*> port_types_;  // each stream's item type, by port
+  std::vector<std::string> port_producers_;        // each stream's step, by port
 };
 
 template <class T>

@@ -15,11 +15,13 @@
 // exits with 1. docs/cluster.md describes running on several processes and hosts.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "weir/runtime/dataflow.hpp"
 #include "weir/runtime/run.hpp"
+#include "weir/runtime/visualize.hpp"
 
 namespace weir {
 
@@ -32,6 +34,8 @@ struct RunArgs {
   bool has_process_id = false;
   /// The command line as given (-p starts the processes with it).
   std::vector<std::string> argv;
+  /// --graph: print the dataflow's picture in this format and exit instead of running.
+  std::optional<GraphFormat> graph;
 };
 
 /// Parses the flags (no positional arguments allowed) and runs.

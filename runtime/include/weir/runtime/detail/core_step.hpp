@@ -46,15 +46,17 @@ class StepSite {
 };
 
 /// Adds step `fq_id` (from flow.add_step_id) reading `inputs`; on each worker, build(site)
-/// makes its node. `state` describes what it keeps in the recovery store (empty: nothing).
+/// makes its node. `state` describes what it keeps in the recovery store (empty: nothing);
+/// `exchange` what routes its input between workers (StepDef::exchange; empty: nothing).
 template <class Build>
 void add_core_step(Dataflow& flow, std::string fq_id, StepRole role, std::vector<PortId> inputs,
-                   Build build, std::string state = {}) {
+                   Build build, std::string state = {}, std::string exchange = {}) {
   StepFactory factory = [fq_id, role, build = std::move(build)](WorkerGraph& g) mutable {
     StepSite site(g, fq_id, role);
     build(site);
   };
-  flow.add_step({std::move(fq_id), role, std::move(inputs), std::move(factory), std::move(state)});
+  flow.add_step({std::move(fq_id), role, std::move(inputs), std::move(factory), std::move(state),
+                 std::move(exchange)});
 }
 
 }  // namespace weir::detail
