@@ -165,6 +165,19 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
 
   [[nodiscard]] std::int64_t snapshot() override { return next_; }
 
+  /// The high watermark librdkafka last heard in a fetch response (cached: no broker call)
+  /// minus the next offset to read.
+  [[nodiscard]] std::optional<std::int64_t> lag() const override {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (rd_kafka_get_watermark_offsets(consumer_->get(), topic_.c_str(), partition_, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      return std::nullopt;
+    }
+    return std::max<std::int64_t>(high - next_, 0);
+  }
+
   void close() override { release(); }
 
  private:

@@ -41,4 +41,5 @@
 #include "weir/runtime/dataflow.hpp"
 #include "weir/runtime/run.hpp"
 #include "weir/runtime/command_line.hpp"
+#include "weir/runtime/metrics_server.hpp"
 #include "weir/runtime/run_main.hpp"

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sqlite.hpp"
+#include "weir/core/metrics.hpp"
 #include "weir/recovery/store.hpp"
 
 namespace weir::recovery {
@@ -90,6 +91,15 @@ struct RecoveryStore::Impl {
   std::deque<std::pair<Epoch, std::chrono::steady_clock::time_point>> committed_at;
   Epoch collected = 0;
   std::int64_t next_seq = 1;  // compacted rows have seq 0
+  // what the store's writer did, for --metrics
+  metrics::Histogram& round_seconds = metrics::registry().histogram(
+      "weir_store_write_seconds",
+      "Seconds to write and commit one round of snapshots and frontiers to the recovery store",
+      metrics::seconds_buckets());
+  metrics::Counter& bytes_written = metrics::registry().counter(
+      "weir_store_bytes_written_total", "Bytes of snapshots written to the recovery store");
+  metrics::Gauge& committed_epoch = metrics::registry().gauge(
+      "weir_store_committed_epoch", "The last epoch committed in the recovery store");
   // A lane writes the partitions i with i % lanes == its index; a round large enough runs its
   // lanes on threads of their own.
   std::size_t lanes = 1;

@@ -190,6 +190,7 @@ void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message
           .bind(4, r.seq)
           .bind_blob(5, r.segment)
           .run();
+      bytes_written.add(r.segment.size());
     }
     if (moved) {
       for (std::size_t w = 0; w < frontiers.size(); ++w) {
@@ -209,6 +210,7 @@ void RecoveryStore::Impl::write_lane(std::size_t lane, const std::vector<Message
 }
 
 void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
+  const auto started = std::chrono::steady_clock::now();
   // The frontiers the round reports (each message follows the changes it covers).
   bool moved = false;
   for (const Message& m : round) {
@@ -267,6 +269,8 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     }
   }
   next_seq += static_cast<std::int64_t>(round.size());
+  round_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!moved) {
     return;
   }
@@ -278,6 +282,7 @@ void RecoveryStore::Impl::write_round(std::vector<Message>& round) {
     return;
   }
   committed.store(low, std::memory_order_release);
+  committed_epoch.set(static_cast<double>(low - 1));
   std::function<void()> w;
   {
     std::lock_guard lock(mutex);

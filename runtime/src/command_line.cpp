@@ -109,6 +109,7 @@ struct CommandLine::Parser {
                             : app.add_flag(names, s->given, help_text);
     if (takes_value) {
       s->option->type_name(value_name);
+      s->option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last one wins
     }
     settings.push_back(std::move(s));
     return *settings.back();

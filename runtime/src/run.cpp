@@ -14,6 +14,7 @@
 
 #include "cluster/cluster_link.hpp"
 #include "weir/core/errors.hpp"
+#include "weir/core/metrics.hpp"
 #include "weir/recovery/store.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
 
@@ -34,6 +35,24 @@ Epoch end_frontier(const std::vector<std::unique_ptr<detail::Node>>& nodes, Epoc
   return end;
 }
 
+/// A worker's gauges (--metrics).
+struct WorkerMeters {
+  explicit WorkerMeters(std::size_t worker)
+      : epoch(metrics::registry().gauge("weir_worker_epoch",
+                                        "The lowest epoch a worker's outputs have not completed",
+                                        labels(worker))),
+        committed(metrics::registry().gauge(
+            "weir_worker_committed_epoch",
+            "The last epoch a worker heard is committed in the recovery store", labels(worker))),
+        backlog(metrics::registry().gauge(
+            "weir_exchange_backlog_batches",
+            "Batches other workers sent that wait in a worker's mailboxes", labels(worker))) {}
+  static metrics::Labels labels(std::size_t worker) { return {{"worker", std::to_string(worker)}}; }
+  metrics::Gauge& epoch;
+  metrics::Gauge& committed;
+  metrics::Gauge& backlog;
+};
+
 void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
   auto& shared = ctx.shared();
   auto& signal = shared.signal(ctx.local_index());
@@ -43,12 +62,21 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
   Epoch reported = ctx.start_epoch();
   Epoch heard = writer != nullptr ? writer->committed() : 0;
   std::optional<Epoch> ended;  // this worker's end frontier, once every node has finished
+  const WorkerMeters meters(ctx.index());
+  const auto& busy = g.busy();
+  std::int64_t backlog = 0;
+  detail::BusyTimer::woke();
   while (!shared.stopped()) {
     signal.clear();
     bool did = false;
-    for (auto& n : nodes) {
-      did = n->poll(ctx) || did;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      detail::BusyTimer::polling(busy[i]);
+      if (nodes[i]->poll(ctx)) {
+        did = true;
+        detail::BusyTimer::polled();
+      }
     }
+    detail::BusyTimer::polling(nullptr);
 
     Epoch completed = kEpochDone;
     for (auto& n : nodes) {
@@ -57,6 +85,13 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
     if (completed != published) {
       published = completed;
       shared.publish_completed(ctx.local_index(), completed);
+      if (completed != kEpochDone) {
+        meters.epoch.set(static_cast<double>(completed));
+      }
+    }
+    if (const std::int64_t b = shared.backlog(ctx.local_index()); b != backlog) {
+      backlog = b;
+      meters.backlog.set(static_cast<double>(b));
     }
     const bool finished =
         std::all_of(nodes.begin(), nodes.end(), [](auto& n) { return n->finished(); });
@@ -75,6 +110,7 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
       const Epoch committed = writer->committed();
       if (committed > heard) {
         heard = committed;
+        meters.committed.set(static_cast<double>(committed - 1));
         for (auto& n : nodes) {
           n->on_committed(committed - 1);
         }
@@ -103,6 +139,7 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
       }
     }
     signal.wait_for(wait);
+    detail::BusyTimer::woke();
   }
 }
 
@@ -110,7 +147,7 @@ void worker_main(detail::RunShared& shared, const Dataflow& flow, std::size_t in
                  const RunConfig& config, recovery::SnapshotWriter* writer,
                  const recovery::ResumeState& resume) {
   detail::WorkerContext ctx(shared, index, config.epoch_interval, writer, &resume);
-  detail::WorkerGraph graph(ctx);
+  detail::WorkerGraph graph(ctx, index);
   auto guard = [&](auto&& f) {
     try {
       f();

@@ -185,6 +185,16 @@ void CommandLine::add_run_flags() {
               "WEIR_ADDRESSES", [&c](const std::string& flag, const std::string& v) {
                 c.addresses = detail::read_addresses(flag, v);
               });
+  add_setting("--metrics", "HOST:PORT",
+              "serve Prometheus metrics on http://HOST:PORT/metrics (with -p N, process i on "
+              "PORT + i)",
+              "WEIR_METRICS", [&a](const std::string& flag, const std::string& v) {
+                try {
+                  a.metrics_address = detail::parse_address(v, true).text();
+                } catch (const std::invalid_argument& e) {
+                  throw std::invalid_argument(fmt::format("{}: {}", flag, e.what()));
+                }
+              });
   add_setting(
       "--graph", "FORMAT", "print the dataflow's picture (mermaid or dot) and exit without running",
       "WEIR_GRAPH", [&a](const std::string& flag, const std::string& v) {

@@ -16,6 +16,7 @@
 #include "weir/core/errors.hpp"
 #include "weir/runtime/command_line.hpp"
 #include "weir/runtime/detail/mesh.hpp"
+#include "weir/runtime/metrics_server.hpp"
 #include "weir/runtime/run.hpp"
 
 namespace weir {
@@ -43,7 +44,7 @@ int run_main(const Dataflow& flow, const RunArgs& args) {
   }
   if (args.processes > 1) {
     try {
-      return detail::run_local_cluster(args.processes, args.argv);
+      return detail::run_local_cluster(args.processes, args.argv, args.metrics_address);
     } catch (const std::exception& e) {
       print_error(e);
       return 1;
@@ -58,6 +59,8 @@ int run_main(const Dataflow& flow, const RunArgs& args) {
   sigaction(SIGTERM, &action, &previous_term);
   int code = 0;
   try {
+    std::optional<MetricsServer> metrics;
+    if (!args.metrics_address.empty()) metrics.emplace(args.metrics_address);
     if (run(flow, args.config) == RunOutcome::aborted) {
       std::fprintf(stderr, "weir: execution aborted\n");
       code = 3;

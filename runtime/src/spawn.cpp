@@ -97,7 +97,12 @@ int exit_code(int status) {
 
 }  // namespace
 
-int run_local_cluster(std::size_t processes, const std::vector<std::string>& argv) {
+int run_local_cluster(std::size_t processes, const std::vector<std::string>& argv,
+                      const std::string& metrics_address) {
+  std::optional<Address> metrics;
+  if (!metrics_address.empty()) {
+    metrics = parse_address(metrics_address, true);
+  }
   const std::vector<std::uint16_t> ports = free_loopback_ports(processes);
   char path[] = "/tmp/weir-cluster-XXXXXX";
   const int fd = ::mkstemp(path);
@@ -134,6 +139,11 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
     // flags before any "--" that ends them
     auto at = std::find(args.begin(), args.end(), "--");
     args.insert(at, {"-i", std::to_string(k), "-a", path});
+    if (metrics) {  // process k serves on the port after k others' (the last --metrics wins)
+      const auto port = metrics->port == 0 ? 0 : metrics->port + k;
+      at = std::find(args.begin(), args.end(), "--");
+      args.insert(at, {"--metrics", fmt::format("{}:{}", metrics->host, port)});
+    }
     std::vector<char*> cargs;
     cargs.reserve(args.size() + 1);
     for (auto& a : args) {

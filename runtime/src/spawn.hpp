@@ -12,6 +12,8 @@ namespace weir::detail {
 /// them. Ctrl-C and SIGTERM are passed on to them. Once one fails, the others get SIGTERM
 /// (and SIGKILL 5 s later if they are still there). Returns 0 if every process succeeded,
 /// else the first failure's exit code (128 + the signal for a process killed by one).
-int run_local_cluster(std::size_t processes, const std::vector<std::string>& argv);
+/// `metrics_address` (--metrics): process k serves its metrics on its port + k.
+int run_local_cluster(std::size_t processes, const std::vector<std::string>& argv,
+                      const std::string& metrics_address);
 
 }  // namespace weir::detail

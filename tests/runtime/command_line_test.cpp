@@ -61,8 +61,7 @@ TEST_CASE("the recovery flags") {
   CHECK(z.config.adopt_store);
   CHECK_THROWS_WITH(parse({"prog", "-s", "-1"}),
                     "--snapshot-interval expects a number of seconds (0 or more), got '-1'");
-  CHECK_THROWS_WITH(parse({"prog", "--recovery-directory="}),
-                    "--recovery-directory needs a value");
+  CHECK_THROWS_WITH(parse({"prog", "--recovery-directory="}), "--recovery-directory needs a value");
 }
 
 TEST_CASE("unknown flags, absurd values and missing values are refused with a message") {
@@ -111,6 +110,15 @@ TEST_CASE("the cluster flags, and the ones that do not go together") {
   std::filesystem::remove(file);
 }
 
+TEST_CASE("the metrics address is host:port, port 0 for any, and the last one given wins") {
+  CHECK(parse({"prog", "--metrics", "0.0.0.0:9100"}).metrics_address == "0.0.0.0:9100");
+  CHECK(parse({"prog", "--metrics=127.0.0.1:0", "--metrics", "[::1]:9101"}).metrics_address ==
+        "::1:9101");
+  CHECK_THROWS_WITH(parse({"prog", "--metrics", "9100"}), "--metrics: '9100' is not host:port");
+  CHECK_THROWS_WITH(parse({"prog", "--metrics", "h:70000"}),
+                    "--metrics: 'h:70000' has a port outside 0-65535");
+}
+
 TEST_CASE("every flag reads a WEIR_ variable, and the command line wins") {
   const Env env{{"WEIR_WORKERS", "3"},
                 {"WEIR_SNAPSHOT_INTERVAL", "0.25"},
@@ -147,8 +155,8 @@ TEST_CASE("a program's own flags and positional arguments") {
   cli.rest("EXTRA", extra, "anything else");
 
   SECTION("given") {
-    const char* argv[] = {"prog", "-w2",     "--brokers=b:1", "-n", "7",       "--offset", "-3",
-                          "in",   "--rate",  "0.25",          "--dry-run", "fast", "x", "y"};
+    const char* argv[] = {"prog", "-w2",    "--brokers=b:1", "-n",        "7",    "--offset", "-3",
+                          "in",   "--rate", "0.25",          "--dry-run", "fast", "x",        "y"};
     REQUIRE(cli.parse_or_throw(14, argv));
     CHECK(cli.args().config.workers == 2);
     CHECK(brokers == "b:1");
@@ -234,6 +242,7 @@ TEST_CASE("an error while the dataflow is defined is printed like a run's") {
   std::ifstream in(log);
   std::string printed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::filesystem::remove(log);
-  CHECK(printed == "weir: error: while defining the dataflow: step 'twice.in' already exists; do you have "
-                   "two steps with the same id?\n");
+  CHECK(printed ==
+        "weir: error: while defining the dataflow: step 'twice.in' already exists; do you have "
+        "two steps with the same id?\n");
 }

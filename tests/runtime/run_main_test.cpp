@@ -43,4 +43,3 @@ TEST_CASE("a worker count past the limit is refused before any thread starts") {
   CHECK_THROWS_WITH(weir::run(flow, {.workers = 5000}),
                     "the worker count must be from 1 to 1024, not 5000");
 }
-

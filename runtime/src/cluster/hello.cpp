@@ -7,6 +7,30 @@
 
 namespace weir::detail {
 
+Address parse_address(std::string_view line, bool any_port) {
+  auto bad = [&](const char* why) {
+    return std::invalid_argument("'" + std::string(line) + "' " + why);
+  };
+  const std::size_t colon = line.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    throw bad("is not host:port");
+  }
+  const std::string_view port = line.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    throw bad("has no port number");
+  }
+  const unsigned long n = std::stoul(std::string(port));
+  if ((n == 0 && !any_port) || n > 65535) {
+    throw bad(any_port ? "has a port outside 0-65535" : "has a port outside 1-65535");
+  }
+  std::string host(line.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {  // [::1]:port
+    host = host.substr(1, host.size() - 2);
+  }
+  return {std::move(host), static_cast<std::uint16_t>(n)};
+}
+
 std::vector<Address> parse_addresses(std::string_view text, std::string_view source) {
   std::vector<Address> out;
   std::size_t line_no = 0;
@@ -24,28 +48,12 @@ std::vector<Address> parse_addresses(std::string_view text, std::string_view sou
     if (line.empty() || line.front() == '#') {
       continue;
     }
-    auto bad = [&](const char* why) {
-      return std::invalid_argument(std::string(source) + " line " + std::to_string(line_no) +
-                                   ": '" + std::string(line) + "' " + why);
-    };
-    const std::size_t colon = line.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      throw bad("is not host:port");
+    try {
+      out.push_back(parse_address(line));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string(source) + " line " + std::to_string(line_no) + ": " +
+                                  e.what());
     }
-    const std::string_view port = line.substr(colon + 1);
-    if (port.empty() || port.size() > 5 ||
-        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      throw bad("has no port number");
-    }
-    const unsigned long n = std::stoul(std::string(port));
-    if (n == 0 || n > 65535) {
-      throw bad("has a port outside 1-65535");
-    }
-    std::string host(line.substr(0, colon));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {  // [::1]:port
-      host = host.substr(1, host.size() - 2);
-    }
-    out.push_back({std::move(host), static_cast<std::uint16_t>(n)});
   }
   if (out.empty()) {
     throw std::invalid_argument(std::string(source) + " lists no address");

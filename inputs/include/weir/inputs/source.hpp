@@ -16,6 +16,9 @@
 //    in the recovery store (only with recovery on).
 //  * set_waker(wake) hands the partition a way to wake its worker from another thread: the
 //    worker then polls the partition without waiting for next_awake.
+//  * lag() is asked after every next_batch that did not end the partition: how many items
+//    the partition is behind the newest its input holds (Kafka: the high watermark minus the
+//    next offset), or none where the source cannot tell. It feeds the weir_source_lag metric.
 //  * A source object is shared by every worker of a process: list_parts, build_part and
 //    build may be called concurrently from several worker threads.
 
@@ -55,6 +58,8 @@ class StatelessSourcePartition {
   /// poll it soon even while it sleeps until next_awake. Safe to call from any thread until
   /// close() returns; for partitions fed by threads of their own (push sources).
   virtual void set_waker(std::function<void()> /*wake*/) {}
+  /// Items behind the newest of its input, if known; cheap (no I/O): asked after each batch.
+  [[nodiscard]] virtual std::optional<std::int64_t> lag() const { return std::nullopt; }
 };
 
 template <class X, class S>

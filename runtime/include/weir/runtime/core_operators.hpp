@@ -251,14 +251,15 @@ Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   auto out = flow.new_stream<T>();
-  detail::add_core_step(flow, std::move(fq), detail::StepRole::transform, {up.port()},
-                        [up, out](detail::StepSite& site) {
-                          auto& node = site.node<detail::ExchangeNode<T, detail::EvenSplit<T>>>(
-                              site.fq_id(), site.ctx(), site.fq_id(), site.output(out),
-                              detail::EvenSplit<T>{site.ctx().index()});
-                          site.read(up, node.input());
-                        },
-                        "", "round robin");
+  detail::add_core_step(
+      flow, std::move(fq), detail::StepRole::transform, {up.port()},
+      [up, out](detail::StepSite& site) {
+        auto& node = site.node<detail::ExchangeNode<T, detail::EvenSplit<T>>>(
+            site.fq_id(), site.ctx(), site.fq_id(), site.output(out),
+            detail::EvenSplit<T>{site.ctx().index()});
+        site.read(up, node.input());
+      },
+      "", "round robin");
   return out;
 }
 

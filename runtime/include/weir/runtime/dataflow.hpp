@@ -55,8 +55,10 @@ std::string state_description(std::string_view kind, const std::type_info& type)
 /// What a step factory sees while one worker builds its graph.
 class WorkerGraph {
  public:
-  explicit WorkerGraph(WorkerContext& ctx) : ctx_(ctx) {}
+  /// The graph of worker `worker` (its index in the cluster) running in `ctx`.
+  WorkerGraph(WorkerContext& ctx, std::size_t worker) : ctx_(ctx), worker_(worker) {}
   [[nodiscard]] WorkerContext& ctx() noexcept { return ctx_; }
+  [[nodiscard]] std::size_t worker() const noexcept { return worker_; }
 
   template <class T>
   Output<T>& output(PortId id) {
@@ -66,33 +68,40 @@ class WorkerGraph {
     if (ports_.size() <= id) ports_.resize(id + 1);
     ports_[id] = std::move(port);
   }
+  /// Port `id`'s end on this worker; `maker` counts what it emits.
   template <class T>
-  Output<T>& make_output(PortId id) {
-    auto p = std::make_unique<Output<T>>();
+  Output<T>& make_output(PortId id, StepMeters maker = {}) {
+    auto p = std::make_unique<Output<T>>(maker);
     auto& ref = *p;
     add_port(id, std::move(p));
     return ref;
   }
-  Node& add_node(std::unique_ptr<Node> n, StepRole role) {
+  /// Adds a node; `busy` counts the time its polls run (step_meters.hpp).
+  Node& add_node(std::unique_ptr<Node> n, StepRole role, metrics::Counter* busy = nullptr) {
     nodes_.push_back(std::move(n));
     roles_.push_back(role);
+    busy_.push_back(busy);
     return *nodes_.back();
   }
   template <class N, class... Args>
-  N& emplace_node(StepRole role, Args&&... args) {
+  N& emplace_node(StepRole role, metrics::Counter* busy, Args&&... args) {
     auto n = std::make_unique<N>(std::forward<Args>(args)...);
     auto& ref = *n;
-    add_node(std::move(n), role);
+    add_node(std::move(n), role, busy);
     return ref;
   }
   [[nodiscard]] std::vector<std::unique_ptr<Node>>& nodes() noexcept { return nodes_; }
   [[nodiscard]] const std::vector<StepRole>& roles() const noexcept { return roles_; }
+  /// Each node's busy-time counter, in the order of nodes() (null: not counted).
+  [[nodiscard]] const std::vector<metrics::Counter*>& busy() const noexcept { return busy_; }
 
  private:
   WorkerContext& ctx_;
+  std::size_t worker_;
   std::vector<std::unique_ptr<PortBase>> ports_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<StepRole> roles_;
+  std::vector<metrics::Counter*> busy_;
 };
 
 }  // namespace detail

@@ -34,6 +34,8 @@ struct RunArgs {
   bool has_process_id = false;
   /// The command line as given (-p starts the processes with it).
   std::vector<std::string> argv;
+  /// --metrics: where to serve the metrics ("host:port"; empty: nowhere).
+  std::string metrics_address;
   /// --graph: print the dataflow's picture in this format and exit instead of running.
   std::optional<GraphFormat> graph;
 };

@@ -18,31 +18,32 @@ namespace weir::detail {
 class StepSite {
  public:
   StepSite(WorkerGraph& graph, const std::string& fq_id, StepRole role)
-      : graph_(graph), fq_id_(fq_id), role_(role) {}
+      : graph_(graph), fq_id_(fq_id), role_(role), meters_(step_meters(fq_id, graph.worker())) {}
 
   [[nodiscard]] const std::string& fq_id() const noexcept { return fq_id_; }
   [[nodiscard]] WorkerContext& ctx() noexcept { return graph_.ctx(); }
   /// The worker's end of output stream `s`. REQUIRES: `s` is one of this step's outputs.
   template <class T>
   Output<T>& output(const Stream<T>& s) {
-    return graph_.make_output<T>(s.port());
+    return graph_.make_output<T>(s.port(), meters_);
   }
   /// Builds the step's node (once per step and worker) from `args`.
   template <class N, class... Args>
   N& node(Args&&... args) {
-    return graph_.emplace_node<N>(role_, std::forward<Args>(args)...);
+    return graph_.emplace_node<N>(role_, meters_.busy_ns, std::forward<Args>(args)...);
   }
   /// Delivers input stream `s` to `r` (a node, or one of a node's inputs).
   /// REQUIRES: `s` is one of this step's inputs, made by an earlier step.
   template <class T>
   void read(const Stream<T>& s, Receiver<T>& r) {
-    graph_.output<T>(s.port()).subscribe(&r);
+    graph_.output<T>(s.port()).subscribe(&r, meters_);
   }
 
  private:
   WorkerGraph& graph_;
   const std::string& fq_id_;
   StepRole role_;
+  StepMeters meters_;
 };
 
 /// Adds step `fq_id` (from flow.add_step_id) reading `inputs`; on each worker, build(site)

@@ -23,6 +23,7 @@
 #include "weir/core/clock.hpp"
 #include "weir/core/epoch.hpp"
 #include "weir/inputs/source.hpp"
+#include "weir/runtime/detail/step_meters.hpp"
 
 namespace weir {
 
@@ -53,26 +54,41 @@ class PortBase {
 template <class T>
 class Output final : public PortBase {
  public:
-  void subscribe(Receiver<T>* r) { receivers_.push_back(r); }
+  /// `maker` counts the items this output emits (step_meters.hpp); empty: nothing counted.
+  explicit Output(StepMeters maker = {}) : maker_(maker) {}
+
+  /// Delivers to `r`; `reader` counts what reaches it and the time it runs.
+  void subscribe(Receiver<T>* r, StepMeters reader = {}) { receivers_.push_back({r, reader}); }
 
   void emit(Epoch epoch, std::vector<T>&& items) {
     if (items.empty() || receivers_.empty()) return;
+    if (maker_.items_out != nullptr) maker_.items_out->add_single_writer(items.size());
     for (std::size_t i = 0; i + 1 < receivers_.size(); ++i) {
-      receivers_[i]->on_batch(epoch, std::vector<T>(items));
+      deliver(receivers_[i], epoch, std::vector<T>(items));
     }
-    receivers_.back()->on_batch(epoch, std::move(items));
+    deliver(receivers_.back(), epoch, std::move(items));
   }
 
   void advance(Epoch frontier) {
     if (frontier <= frontier_) return;
     frontier_ = frontier;
-    for (auto* r : receivers_) r->on_frontier(frontier);
+    for (auto& r : receivers_) r.receiver->on_frontier(frontier);
   }
 
   [[nodiscard]] Epoch frontier() const noexcept { return frontier_; }
 
  private:
-  std::vector<Receiver<T>*> receivers_;
+  struct Reader {
+    Receiver<T>* receiver;
+    StepMeters meters;
+  };
+  static void deliver(const Reader& r, Epoch epoch, std::vector<T>&& items) {
+    if (r.meters.items_in != nullptr) r.meters.items_in->add_single_writer(items.size());
+    const BusyTimer::Scope busy(r.meters.busy_ns);
+    r.receiver->on_batch(epoch, std::move(items));
+  }
+  StepMeters maker_;
+  std::vector<Reader> receivers_;
   Epoch frontier_ = kFirstEpoch;
 };
 

@@ -47,6 +47,10 @@ struct Address {
 /// The addresses of a cluster, one "host:port" per line (blank lines and lines starting
 /// with '#' skipped). Throws std::invalid_argument naming `source` and the line.
 std::vector<Address> parse_addresses(std::string_view text, std::string_view source);
+/// One "host:port" (or "[v6]:port"); `any_port` also takes port 0 (listen on a free one).
+/// Throws std::invalid_argument: "'TEXT' is not host:port", "... has no port number", "...
+/// has a port outside 1-65535".
+Address parse_address(std::string_view text, bool any_port = false);
 
 /// `n` distinct ports free on 127.0.0.1 now (bound all at once, then let go), for a local
 /// cluster's addresses. Throws std::runtime_error if the system has none.

@@ -176,6 +176,10 @@ class RunShared {
     }
   }
   void remove_backlog(std::size_t local_worker, std::int64_t n);
+  /// Batches waiting in local worker w's mailboxes.
+  [[nodiscard]] std::int64_t backlog(std::size_t local_worker) const noexcept {
+    return backlog_[local_worker].load(std::memory_order_relaxed);
+  }
   /// Whether process `process` has a worker at the backlog limit.
   void peer_backlog(std::size_t process, bool over);
   /// No worker of any process holds kBacklogLimit batches or more (O(1)).

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "weir/core/metrics.hpp"
 #include "weir/inputs/source.hpp"
 #include "weir/recovery/snapshot.hpp"
 #include "weir/runtime/detail/graph.hpp"
@@ -49,6 +50,8 @@ class SourceNode final : public Node {
     std::function<std::pair<std::string, std::string>()> snapshot{};
     // set by the partition's waker (from any thread): poll it before `awake`
     std::shared_ptr<std::atomic<bool>> woken = std::make_shared<std::atomic<bool>>(false);
+    metrics::Counter* items = nullptr;  // weir_source_items_total
+    metrics::Gauge* lag = nullptr;      // weir_source_lag, once the partition tells one
   };
 
   SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
@@ -72,6 +75,8 @@ class SourceNode final : public Node {
     auto awake =
         guarded(ctx_, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
     if (awake) s.awake = *awake;
+    s.items = &metrics::registry().counter("weir_source_items_total",
+                                           "Items a source partition gave", labels(s));
     polled_.push_back(std::move(s));
   }
 
@@ -103,8 +108,10 @@ class SourceNode final : public Node {
       const bool empty = batch->empty();
       if (!empty) {
         produced = true;
+        s.items->add_single_writer(batch->size());
         out_.emit(epoch_, std::move(*batch));
       }
+      note_lag(s);
       auto awake =
           guarded(ctx, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
       s.awake = awake ? *awake : (empty ? now + kEmptyPollCooldown : now);
@@ -157,6 +164,22 @@ class SourceNode final : public Node {
   }
 
  private:
+  /// The series labels of partition `s`: the step and the partition (a dynamic source's
+  /// "worker N").
+  metrics::Labels labels(const Polled& s) const {
+    return {{"step", step_id()},
+            {"partition", s.name ? *s.name : "worker " + std::to_string(ctx_.index())}};
+  }
+  void note_lag(Polled& s) {
+    const auto lag = guarded(ctx_, step_id(), s.name, "lag", [&] { return s.part->lag(); });
+    if (!lag) return;
+    if (s.lag == nullptr) {
+      s.lag = &metrics::registry().gauge(
+          "weir_source_lag", "Items a source partition is behind the newest of its input",
+          labels(s));
+    }
+    s.lag->set(static_cast<double>(*lag));
+  }
   [[nodiscard]] bool may_run() const {
     const recovery::SnapshotWriter* w = ctx_.snapshots();
     return ctx_.shared().probe() >= epoch_ && (w == nullptr || w->committed() >= epoch_) &&
