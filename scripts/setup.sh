@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-dev libboost-serialization1.81-dev
-  librdkafka-dev libfmt-dev catch2 libsqlite3-dev kcat libcli11-dev prometheus
+  librdkafka-dev libfmt-dev catch2 libsqlite3-dev kcat libcli11-dev libspdlog-dev prometheus
 )
 
 missing=()

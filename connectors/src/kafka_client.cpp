@@ -2,10 +2,26 @@
 
 #include <fmt/format.h>
 
+#include "weir/core/log.hpp"
+
 #include <array>
 #include <stdexcept>
 
 namespace weir::kafka::detail {
+
+namespace {
+
+/// librdkafka's log lines, through weir's log. Its level 3 (a broker down, a failed connect)
+/// is a warning here: librdkafka retries, and weir's errors are what ends a run.
+void log_line(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  const log::Level l = level <= 2   ? log::Level::error
+                       : level <= 4 ? log::Level::warn
+                       : level <= 6 ? log::Level::info
+                                    : log::Level::debug;
+  log::at(l, "kafka {} {}: {}", rd_kafka_name(rk), facility, text);
+}
+
+}  // namespace
 
 Handle make_client(rd_kafka_type_t type, const std::string& what,
                    const std::map<std::string, std::string>& defaults,
@@ -28,6 +44,7 @@ Handle make_client(rd_kafka_type_t type, const std::string& what,
   for (const auto& [k, v] : properties) {
     set(k, v);
   }
+  rd_kafka_conf_set_log_cb(conf, log_line);
   if (configure) {
     configure(conf);
   }

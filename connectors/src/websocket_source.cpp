@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "weir/core/log.hpp"
 #include "weir/inputs/batch_async.hpp"
 
 namespace weir::websocket {
@@ -63,6 +64,9 @@ class WebSocketPartition final : public StatefulSourcePartition<std::string, std
         if (e.code() == beast::websocket::error::closed) {
           co_return;  // a close frame: the end
         }
+        log::warn("websocket ws://{}:{}{}: {}; retrying in {} ms", options_.host, options_.port,
+                  options_.target, e.code().message(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(backoff).count());
       }
       asio::steady_timer timer(ex, backoff);
       co_await timer.async_wait(asio::use_awaitable);

@@ -18,9 +18,7 @@ namespace weir {
 
 namespace {
 
-void print_error(std::string_view message) {
-  std::fprintf(stderr, "weir: error: %.*s\n", static_cast<int>(message.size()), message.data());
-}
+void print_error(std::string_view message) { log::error("{}", message); }
 
 /// The long name among "-n,--name" (the first name if there is none).
 std::string long_name(const std::string& names) {
@@ -266,6 +264,7 @@ bool CommandLine::parse_or_throw(int argc, const char* const* argv) {
   p.apply_settings();
   p.check_positionals();
   detail::check_run_flags(args_);
+  log::set_level(args_.log_level);
   return true;
 }
 

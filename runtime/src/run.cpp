@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "cluster/cluster_link.hpp"
+#include "run_summary.hpp"
 #include "weir/core/errors.hpp"
+#include "weir/core/log.hpp"
 #include "weir/core/metrics.hpp"
 #include "weir/recovery/store.hpp"
 #include "weir/runtime/detail/run_shared.hpp"
@@ -289,6 +291,15 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
     store->on_commit([&shared] { shared.wake_all(); });
     store->begin(config.workers);
   }
+  const detail::RunSummary summary(flow, config.process_id * config.workers, config.workers);
+  log::info(
+      "dataflow '{}' starting: {} worker{}{}, {}", flow.id(), config.workers,
+      config.workers == 1 ? "" : "s",
+      cluster ? fmt::format(" in process {} of {}", config.process_id, mesh->addresses.size()) : "",
+      config.recovery_directory.empty()
+          ? std::string("no recovery")
+          : fmt::format("recovery in {}, from epoch {}", config.recovery_directory.string(),
+                        resume.epoch));
   std::mutex mutex;
   std::condition_variable cv;
   std::size_t running = config.workers;
@@ -345,8 +356,11 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
     }
   }
   if (auto e = shared.error()) {
+    log::info("dataflow '{}' stopped: {}", flow.id(), summary.text());
     std::rethrow_exception(e);
   }
+  log::info("dataflow '{}' {}: {}", flow.id(), shared.stopped() ? "aborted" : "finished",
+            summary.text());
   return shared.stopped() ? RunOutcome::aborted : RunOutcome::completed;
 }
 

@@ -185,6 +185,15 @@ void CommandLine::add_run_flags() {
               "WEIR_ADDRESSES", [&c](const std::string& flag, const std::string& v) {
                 c.addresses = detail::read_addresses(flag, v);
               });
+  add_setting("--log-level", "LEVEL",
+              "the lowest level logged: trace, debug, info, warn, error or off (default info)",
+              "WEIR_LOG", [&a](const std::string& flag, const std::string& v) {
+                try {
+                  a.log_level = log::parse_level(v);
+                } catch (const std::invalid_argument& e) {
+                  throw std::invalid_argument(fmt::format("{} {}", flag, e.what()));
+                }
+              });
   add_setting("--metrics", "HOST:PORT",
               "serve Prometheus metrics on http://HOST:PORT/metrics (with -p N, process i on "
               "PORT + i)",

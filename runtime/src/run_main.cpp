@@ -25,7 +25,7 @@ namespace {
 
 void on_stop_signal(int /*sig*/) { interrupt(); }
 
-void print_error(const std::exception& e) { std::fprintf(stderr, "weir: error: %s\n", e.what()); }
+void print_error(const std::exception& e) { log::error("{}", e.what()); }
 
 }  // namespace
 
@@ -62,7 +62,7 @@ int run_main(const Dataflow& flow, const RunArgs& args) {
     std::optional<MetricsServer> metrics;
     if (!args.metrics_address.empty()) metrics.emplace(args.metrics_address);
     if (run(flow, args.config) == RunOutcome::aborted) {
-      std::fprintf(stderr, "weir: execution aborted\n");
+      log::warn("execution aborted");
       code = 3;
     }
   } catch (const Interrupted& e) {

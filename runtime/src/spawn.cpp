@@ -1,5 +1,6 @@
 #include "spawn.hpp"
 
+#include "weir/core/log.hpp"
 #include "weir/runtime/detail/mesh.hpp"
 
 #include <arpa/inet.h>
@@ -154,7 +155,7 @@ int run_local_cluster(std::size_t processes, const std::vector<std::string>& arg
     if (const int err =
             ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, cargs.data(), environ);
         err != 0) {
-      std::fprintf(stderr, "weir: error: cannot start process %zu: %s\n", k, std::strerror(err));
+      log::error("cannot start process {}: {}", k, std::strerror(err));
       code = 1;
       break;
     }

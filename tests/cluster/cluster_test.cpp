@@ -131,13 +131,26 @@ std::vector<std::unique_ptr<Child>> start_long(const fs::path& dir, std::size_t 
   return children;
 }
 
+/// Waits until every child has logged that its run started (its mesh is up); false if one has
+/// not within 30 s.
+bool all_started(const std::vector<std::unique_ptr<Child>>& children) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (const auto& c : children) {
+    while (c->output().find("' starting: ") == std::string::npos) {
+      if (std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST_CASE("SIGKILL of one process stops the others within 5 s, naming it") {
   Scratch s;
   std::vector<std::string> a;
   auto children = start_long(s.dir, 3, &a);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  REQUIRE(all_started(children));
   REQUIRE_FALSE(children[1]->wait(std::chrono::milliseconds(0)));  // running
   children[1]->signal(SIGKILL);
   for (std::size_t i : {0, 2}) {
@@ -151,7 +164,7 @@ TEST_CASE("Ctrl-C of one process stops the whole cluster") {
   Scratch s;
   std::vector<std::string> a;
   auto children = start_long(s.dir, 3, &a);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  REQUIRE(all_started(children));  // a signal before the mesh is up stops only its process
   children[2]->signal(SIGINT);
   std::vector<std::optional<int>> codes;
   for (auto& c : children) codes.push_back(c->wait(std::chrono::seconds(5)));

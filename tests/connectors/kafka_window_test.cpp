@@ -135,3 +135,16 @@ TEST_CASE("kafka_window interrupted or killed mid-run continues to exactly the f
   CHECK(got.events == 60000);
   CHECK(got.by_user == all.by_user);
 }
+TEST_CASE("librdkafka's logs go through weir's log: a broker down is a warning, never raw") {
+  weir_test::TempDir dir;
+  auto r = weir_test::sh("cd " + dir.path().string() + " && timeout --preserve-status -s INT 2 " +
+                         WEIR_KAFKA_WINDOW_BIN + " --brokers 127.0.0.1:1 -w 1");
+  INFO(r.out);
+  CHECK(r.code == 130);
+  CHECK_THAT(r.out, Catch::Contains("weir: warn: kafka rdkafka#consumer-1 FAIL: "
+                                    "[thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect "
+                                    "to ipv4#127.0.0.1:1 failed: Connection refused"));
+  CHECK(r.out.find("%3|") == std::string::npos);
+  CHECK_THAT(r.out, Catch::EndsWith("weir: error: interrupt signal received, all workers have "
+                                    "been shut down\n"));
+}

@@ -61,7 +61,16 @@ TEST_CASE("the websocket example totals its embedded feed across a reconnect") {
   CHECK(wrong.out == "weir: error: give HOST PORT TARGET, or nothing for the embedded feed\n");
   // nothing listens on the port a closed socket had: the source keeps trying (back-off) and
   // the run is interrupted with Ctrl-C like any other
-  auto refused = weir_test::sh("timeout --preserve-status -s INT 2 " + bin + " 127.0.0.1 1 /x");
+  auto refused = weir_test::sh("timeout --preserve-status -s INT 2 " + bin +
+                               " --log-level warn 127.0.0.1 1 /x");
   CHECK(refused.code == 130);
-  CHECK(refused.out == "weir: error: interrupt signal received, all workers have been shut down\n");
+  // each attempt is a warning, the back-off doubling from 100 ms
+  CHECK_THAT(refused.out,
+             Catch::StartsWith("weir: warn: websocket ws://127.0.0.1:1/x: Connection refused; "
+                               "retrying in 100 ms\n"
+                               "weir: warn: websocket ws://127.0.0.1:1/x: Connection refused; "
+                               "retrying in 200 ms\n"));
+  CHECK_THAT(refused.out,
+             Catch::EndsWith("weir: error: interrupt signal received, all workers have been "
+                             "shut down\n"));
 }

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "weir/core/log.hpp"
 #include "weir/runtime/dataflow.hpp"
 #include "weir/runtime/run.hpp"
 #include "weir/runtime/visualize.hpp"
@@ -34,6 +35,8 @@ struct RunArgs {
   bool has_process_id = false;
   /// The command line as given (-p starts the processes with it).
   std::vector<std::string> argv;
+  /// --log-level: the lowest level logged.
+  log::Level log_level = log::Level::info;
   /// --metrics: where to serve the metrics ("host:port"; empty: nowhere).
   std::string metrics_address;
   /// --graph: print the dataflow's picture in this format and exit instead of running.

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "weir/core/log.hpp"
 #include "weir/core/metrics.hpp"
 #include "weir/inputs/source.hpp"
 #include "weir/recovery/snapshot.hpp"
@@ -50,6 +51,7 @@ class SourceNode final : public Node {
     std::function<std::pair<std::string, std::string>()> snapshot{};
     // set by the partition's waker (from any thread): poll it before `awake`
     std::shared_ptr<std::atomic<bool>> woken = std::make_shared<std::atomic<bool>>(false);
+    std::uint64_t read = 0;             // items this run
     metrics::Counter* items = nullptr;  // weir_source_items_total
     metrics::Gauge* lag = nullptr;      // weir_source_lag, once the partition tells one
   };
@@ -100,6 +102,7 @@ class SourceNode final : public Node {
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
       if (!batch) {
+        log::info("step '{}' partition '{}' ended after {} items", step_id(), part_name(s), s.read);
         write_snapshots(&s);
         close(s);
         ended = true;
@@ -109,6 +112,7 @@ class SourceNode final : public Node {
       if (!empty) {
         produced = true;
         s.items->add_single_writer(batch->size());
+        s.read += batch->size();
         out_.emit(epoch_, std::move(*batch));
       }
       note_lag(s);
@@ -167,8 +171,10 @@ class SourceNode final : public Node {
   /// The series labels of partition `s`: the step and the partition (a dynamic source's
   /// "worker N").
   metrics::Labels labels(const Polled& s) const {
-    return {{"step", step_id()},
-            {"partition", s.name ? *s.name : "worker " + std::to_string(ctx_.index())}};
+    return {{"step", step_id()}, {"partition", part_name(s)}};
+  }
+  std::string part_name(const Polled& s) const {
+    return s.name ? *s.name : "worker " + std::to_string(ctx_.index());
   }
   void note_lag(Polled& s) {
     const auto lag = guarded(ctx_, step_id(), s.name, "lag", [&] { return s.part->lag(); });
