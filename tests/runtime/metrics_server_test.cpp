@@ -13,6 +13,7 @@
 
 #include "support.hpp"
 #include "weir/operators/stateful.hpp"
+#include "weir/operators/stateless.hpp"
 #include "weir/recovery/store.hpp"
 #include "weir/runtime/metrics_server.hpp"
 
@@ -69,6 +70,13 @@ TEST_CASE("a scrape during a run shows counters rising, and after it the exact c
   });
   weir::testing::TestingSink<std::pair<std::string, long>> sink;
   weir::op::output("out", sums, sink);
+  // a program's own series, from a step on every worker
+  weir::op::inspect("odd", in, [](const std::string&, const int& x) {
+    static auto& odd = weir::metrics::registry().counter(
+        "scraped_odd_items_total", "Odd items seen by the test's inspect step",
+        {{"flow", "scraped"}});
+    if (x % 2 == 1) odd.add();
+  });
   std::thread run([&] {
     weir::run(flow, {.workers = 2,
                      .epoch_interval = std::chrono::milliseconds(20),
@@ -104,6 +112,7 @@ TEST_CASE("a scrape during a run shows counters rising, and after it the exact c
       value_of(last, "weir_step_items_in_total{step=\"scraped.out\",worker=\"1\"}");
   CHECK(out_in == 2000);
   CHECK(sink.items().size() == 2000);
+  CHECK(value_of(last, "scraped_odd_items_total{flow=\"scraped\"}") == 1000);
   CHECK(value_of(last, "weir_step_busy_seconds_total{step=\"scraped.in\",worker=\"0\"}") > 0);
   CHECK(value_of(last, "weir_worker_epoch{worker=\"0\"}") > 1);
   CHECK(value_of(last, "weir_worker_committed_epoch{worker=\"0\"}") >= 1);
