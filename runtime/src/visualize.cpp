@@ -54,18 +54,31 @@ Scope scopes_of(const Dataflow& flow) {
   return root;
 }
 
-const char* role_name(detail::StepRole role) {
+/// How each kind of step is drawn: its name, the brackets around a Mermaid node's label, and
+/// its Graphviz shape.
+struct Look {
+  const char* name;
+  const char* open;
+  const char* close;
+  const char* shape;
+};
+
+const Look& look(detail::StepRole role) {
+  static constexpr Look kInput{"input", "[/", "/]", "invhouse"};
+  static constexpr Look kOutput{"output", "[\\", "\\]", "house"};
+  static constexpr Look kInspect{"inspect", "{{", "}}", "hexagon"};
+  static constexpr Look kTransform{"transform", "[", "]", "box"};
   switch (role) {
     case detail::StepRole::input:
-      return "input";
+      return kInput;
     case detail::StepRole::output:
-      return "output";
+      return kOutput;
     case detail::StepRole::inspect:
-      return "inspect";
+      return kInspect;
     case detail::StepRole::transform:
-      return "transform";
+      break;
   }
-  return "transform";
+  return kTransform;
 }
 
 /// For each step, the index of each step it reads from (one per input stream).
@@ -89,22 +102,9 @@ void mermaid_scope(const Dataflow& flow, const Scope& scope, int depth, int& sco
   const std::string pad(static_cast<std::size_t>(depth) * 2, ' ');
   for (const std::size_t i : scope.steps) {
     const auto& s = flow.steps()[i];
-    const std::string label =
-        fmt::format("{}<br/><i>{}</i>", last_part(s.fq_id), role_name(s.role));
-    switch (s.role) {
-      case detail::StepRole::input:
-        out += fmt::format("{}s{}[/\"{}\"/]\n", pad, i, label);
-        break;
-      case detail::StepRole::output:
-        out += fmt::format("{}s{}[\\\"{}\"\\]\n", pad, i, label);
-        break;
-      case detail::StepRole::inspect:
-        out += fmt::format("{}s{}{{{{\"{}\"}}}}\n", pad, i, label);
-        break;
-      case detail::StepRole::transform:
-        out += fmt::format("{}s{}[\"{}\"]\n", pad, i, label);
-        break;
-    }
+    const Look& l = look(s.role);
+    out += fmt::format("{}s{}{}\"{}<br/><i>{}</i>\"{}\n", pad, i, l.open, last_part(s.fq_id),
+                       l.name, l.close);
   }
   for (const auto& inner : scope.inner) {
     out += fmt::format("{}subgraph c{}[\"{}\"]\n", pad, ++scopes, last_part(inner->fq_id));
@@ -130,28 +130,15 @@ std::string mermaid(const Dataflow& flow) {
   return out;
 }
 
-const char* dot_shape(detail::StepRole role) {
-  switch (role) {
-    case detail::StepRole::input:
-      return "invhouse";
-    case detail::StepRole::output:
-      return "house";
-    case detail::StepRole::inspect:
-      return "hexagon";
-    case detail::StepRole::transform:
-      return "box";
-  }
-  return "box";
-}
-
 void dot_scope(const Dataflow& flow, const Scope& scope, int depth, std::string& out) {
   const std::string pad(static_cast<std::size_t>(depth) * 2, ' ');
   out += fmt::format("{}subgraph \"cluster_{}\" {{\n", pad, scope.fq_id);
   out += fmt::format("{}  label=\"{}\";\n", pad, last_part(scope.fq_id));
   for (const std::size_t i : scope.steps) {
     const auto& s = flow.steps()[i];
+    const Look& l = look(s.role);
     out += fmt::format("{}  s{} [label=\"{}\\n({})\", shape={}];\n", pad, i, last_part(s.fq_id),
-                       role_name(s.role), dot_shape(s.role));
+                       l.name, l.shape);
   }
   for (const auto& inner : scope.inner) {
     dot_scope(flow, *inner, depth + 1, out);
