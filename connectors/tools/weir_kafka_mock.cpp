@@ -9,8 +9,10 @@
 //   topic NAME PARTITIONS      create a topic
 // Stops at the end of standard input, or on SIGTERM / SIGINT.
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -20,10 +22,30 @@
 
 namespace {
 
+constexpr const char* kUsage =
+    "usage: weir-kafka-mock [--brokers N] [--topic NAME:PARTITIONS]...\n"
+    "\n"
+    "Starts a Kafka cluster of N (1-3, default 1) mock brokers, creates each --topic with its\n"
+    "partitions (1 or more), prints the bootstrap servers on the first line, then reads\n"
+    "commands from standard input, answering \"ok\" or \"error: ...\":\n"
+    "  down ID | up ID          take broker ID down, or bring it back\n"
+    "  topic NAME PARTITIONS    create a topic\n"
+    "It stops at the end of standard input, or on SIGTERM or SIGINT.\n";
+
 int usage(const std::string& problem) {
-  std::cerr << "weir-kafka-mock: " << problem
-            << "\nusage: weir-kafka-mock [--brokers N] [--topic NAME:PARTITIONS]...\n";
+  std::cerr << "weir-kafka-mock: " << problem << "\n" << kUsage;
   return 2;
+}
+
+/// The whole of `text` as a number from `least` to `most`, or none.
+std::optional<int> number_in(const std::string& text, int least, int most) {
+  int n = 0;
+  const char* end = text.data() + text.size();
+  auto [at, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || at != end || text.empty() || n < least || n > most) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 }  // namespace
@@ -31,27 +53,34 @@ int usage(const std::string& problem) {
 int main(int argc, char** argv) {
   int brokers = 1;
   std::vector<std::pair<std::string, int>> topics;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      if (arg == "--brokers" && i + 1 < argc) {
-        brokers = std::stoi(argv[++i]);
-        if (brokers < 1 || brokers > 3) {
-          return usage("--brokers must be 1, 2 or 3");
-        }
-      } else if (arg == "--topic" && i + 1 < argc) {
-        const std::string spec = argv[++i];
-        const auto colon = spec.rfind(':');
-        if (colon == std::string::npos || colon == 0) {
-          return usage("--topic wants NAME:PARTITIONS, not '" + spec + "'");
-        }
-        topics.emplace_back(spec.substr(0, colon), std::stoi(spec.substr(colon + 1)));
-      } else {
-        return usage("unknown argument '" + arg + "'");
-      }
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      return 0;
     }
-  } catch (const std::exception&) {
-    return usage("a number was expected");
+    if ((arg == "--brokers" || arg == "--topic") && i + 1 >= argc) {
+      return usage(arg + " needs a value");
+    }
+    if (arg == "--brokers") {
+      const std::string value = argv[++i];
+      const auto n = number_in(value, 1, 3);
+      if (!n) {
+        return usage("--brokers must be 1, 2 or 3, not '" + value + "'");
+      }
+      brokers = *n;
+    } else if (arg == "--topic") {
+      const std::string spec = argv[++i];
+      const auto colon = spec.rfind(':');
+      const auto partitions =
+          colon == std::string::npos ? std::nullopt : number_in(spec.substr(colon + 1), 1, 1000000);
+      if (colon == std::string::npos || colon == 0 || !partitions) {
+        return usage("--topic wants NAME:PARTITIONS (1 or more partitions), not '" + spec + "'");
+      }
+      topics.emplace_back(spec.substr(0, colon), *partitions);
+    } else {
+      return usage("unknown argument '" + arg + "'");
+    }
   }
   try {
     weir::kafka::MockCluster cluster(brokers);
