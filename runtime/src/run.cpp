@@ -91,6 +91,7 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
         meters.epoch.set(static_cast<double>(completed));
       }
     }
+    shared.tell_backlog_if_untold();
     if (const std::int64_t b = shared.backlog(ctx.local_index()); b != backlog) {
       backlog = b;
       meters.backlog.set(static_cast<double>(b));

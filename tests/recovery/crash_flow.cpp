@@ -113,9 +113,8 @@ int main(int argc, char** argv) {
     line.append(std::to_string(p.second));
     return std::pair(std::move(p.first), std::move(line));
   });
-  weir::op::output(
-      "exact", text,
-      KillableFileSink(exact_out, kill_at != nullptr ? std::atol(kill_at) : 0));
+  weir::op::output("exact", text,
+                   KillableFileSink(exact_out, kill_at != nullptr ? std::atol(kill_at) : 0));
   auto values = weir::op::map(
       "values", text, [](std::pair<std::string, std::string>&& p) { return std::move(p.second); });
   weir::op::output("at_least_once", values, AppendSink(at_least_once_out));

@@ -73,7 +73,7 @@ void ClusterLink::on_frame(std::size_t peer, std::uint8_t kind, std::string payl
         const std::size_t target = h.target - shared_.first_worker();
         WireChannel& channel = shared_.wire_channel(std::string(h.channel));
         const RemoteBatch batch{h.sender, h.epoch, std::move(payload), h.body};
-        shared_.add_backlog(target, 1);
+        shared_.add_backlog_from_reader(target, 1);
         channel.remote(target).push(RemoteBatch(batch));
         shared_.signal(target).notify();
         return;

@@ -166,13 +166,24 @@ class RunShared {
   /// process. O(1): the lowest is kept as workers publish, not searched for.
   [[nodiscard]] Epoch probe() const noexcept { return global_.load(std::memory_order_acquire); }
 
-  /// Mailbox backlog of a local worker, in batches.
+  /// Mailbox backlog of a local worker, in batches. A worker that crosses the limit tells the
+  /// other processes at once.
   void add_backlog(std::size_t local_worker, std::int64_t n) {
-    const std::int64_t before = backlog_[local_worker].fetch_add(n, std::memory_order_relaxed);
-    if (before < kBacklogLimit && before + n >= kBacklogLimit) {
-      if (over_limit_.fetch_add(1, std::memory_order_relaxed) == 0 && peers_ != nullptr) {
-        tell_backlog();
-      }
+    if (add_backlog_quietly(local_worker, n)) {
+      tell_backlog();
+    }
+  }
+  /// The same from the mesh's reader thread, which never sends: the change is left for the
+  /// next worker loop (tell_backlog_if_untold). The caller then wakes the target worker.
+  void add_backlog_from_reader(std::size_t local_worker, std::int64_t n) {
+    if (add_backlog_quietly(local_worker, n)) {
+      untold_.store(true, std::memory_order_release);
+    }
+  }
+  /// Tells the other processes a change the reader left. Workers call it once per loop.
+  void tell_backlog_if_untold() {
+    if (untold_.load(std::memory_order_relaxed) && untold_.exchange(false)) {
+      tell_backlog();
     }
   }
   void remove_backlog(std::size_t local_worker, std::int64_t n);
@@ -190,6 +201,12 @@ class RunShared {
 
  private:
   void tell_backlog();
+  // Whether this local worker crossed the limit upwards and the others must hear of it.
+  bool add_backlog_quietly(std::size_t local_worker, std::int64_t n) {
+    const std::int64_t before = backlog_[local_worker].fetch_add(n, std::memory_order_relaxed);
+    return before < kBacklogLimit && before + n >= kBacklogLimit &&
+           over_limit_.fetch_add(1, std::memory_order_relaxed) == 0 && peers_ != nullptr;
+  }
   // Records a process's lowest (this one's too) and recomputes the cluster's. The reader
   // thread calls it, so it takes only global_mutex_, which no one holds while sending.
   void raise_global(std::size_t process, Epoch lowest);
@@ -205,7 +222,8 @@ class RunShared {
   std::atomic<std::size_t> peers_over_{0};  // processes that said they have such a worker
   std::mutex backlog_mutex_;                // orders what is told of the backlog
   bool told_over_ = false;
-  std::mutex peer_mutex_;  // guards peer_over_
+  std::atomic<bool> untold_{false};  // the reader saw a crossing that is not yet told
+  std::mutex peer_mutex_;            // guards peer_over_
   std::vector<bool> peer_over_;
   std::atomic<bool> stopped_{false};
   // the probe: this process's lowest published frontier and how many workers are at it
