@@ -21,6 +21,7 @@ namespace guide {
 template <class K, class V>
 weir::Stream<std::pair<K, V>> clamp(std::string_view step_id,
                                     const weir::Stream<std::pair<K, V>>& up, V lo, V hi) {
+  auto call = up.flow().call("guide::clamp", step_id);
   return weir::op::flat_map_batch(step_id, up, [lo, hi](std::vector<std::pair<K, V>>&& batch) {
     for (auto& [key, value] : batch) {
       value = std::clamp(value, lo, hi);
@@ -66,12 +67,13 @@ class Debounce {
 };
 
 /// Per key, the latest value once the key has been quiet for `quiet`. A composite step: its
-/// inner step is named inside its own scope ("flow.<step_id>.debounce"), so an error names
-/// the step the user wrote.
+/// inner step is named inside its own scope ("flow.<step_id>.debounce"), and an error in it
+/// names the call the user wrote (`guide::debounce("...")`).
 template <class K, class V>
 weir::Stream<std::pair<K, V>> debounce(std::string_view step_id,
                                        const weir::Stream<std::pair<K, V>>& up,
                                        weir::Duration quiet) {
+  auto call = up.flow().call("guide::debounce", step_id);
   auto scope = up.flow().scope(step_id);
   return weir::op::stateful_batch("debounce", up,
                                   [quiet](std::optional<std::pair<V, weir::Instant>> s) {

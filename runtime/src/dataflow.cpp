@@ -48,6 +48,19 @@ Dataflow::Scope Dataflow::scope(std::string_view step_id) {
   return Scope(*this);
 }
 
+Dataflow::Call Dataflow::call(std::string_view name, std::string_view step_id) {
+  if (call_depth_++ == 0) {
+    call_ = fmt::format("{}(\"{}\")", name, step_id);
+  }
+  return Call(*this);
+}
+
+void Dataflow::add_step(detail::StepDef def) {
+  def.call = call_;
+  def.direct = call_depth_ == 1;
+  steps_.push_back(std::move(def));
+}
+
 void Dataflow::validate() const {
   auto has = [&](auto pred) { return std::any_of(steps_.begin(), steps_.end(), pred); };
   if (!has([](const detail::StepDef& s) { return s.role == detail::StepRole::input; })) {

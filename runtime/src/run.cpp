@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -185,6 +186,15 @@ recovery::DataflowIdentity identity_of(const Dataflow& flow) {
   return id;
 }
 
+/// Each step's operator call, for its errors.
+std::map<std::string, detail::CallSite, std::less<>> calls_of(const Dataflow& flow) {
+  std::map<std::string, detail::CallSite, std::less<>> calls;
+  for (const auto& step : flow.steps()) {
+    calls.emplace(step.fq_id, detail::CallSite{step.call, step.direct});
+  }
+  return calls;
+}
+
 /// The mesh options for `config`'s cluster; throws std::invalid_argument on a bad address.
 detail::MeshOptions mesh_options(const RunConfig& config) {
   detail::MeshOptions m;
@@ -260,6 +270,7 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
       shared_slot.emplace(config.workers, resume.epoch,
                           detail::Topology{.processes = cluster ? mesh->addresses.size() : 1,
                                            .process_id = config.process_id});
+  shared.name_calls(calls_of(flow));
   if (cluster) {
     const detail::Hello hello{.flow_id = flow.id(),
                               .fingerprint = flow.fingerprint(),

@@ -90,8 +90,8 @@ TEST_CASE("CSVSource malformed rows stop the run naming file and line, or go dow
   auto s = weir::op::input("in", flow, CSVSource(path, {.separator = ';'}));
   weir::op::output("out", s, weir::testing::TestingSink<CsvRow>{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'csv.in' failed in next_batch (partition '" + path.string() + "', worker 0): " + f +
-            "3: 3 fields, but the header has 2");
+        "step 'csv.in' failed in next_batch of op::input(\"in\") (partition '" + path.string() +
+            "', worker 0): " + f + "3: 3 fields, but the header has 2");
 }
 
 TEST_CASE("CSVSource on a missing file fails when the flow is built; an empty file has no rows") {
@@ -99,7 +99,8 @@ TEST_CASE("CSVSource on a missing file fails when the flow is built; an empty fi
   auto s = weir::op::input("in", flow, CSVSource("/nonexistent/in.csv"));
   weir::op::output("out", s, weir::testing::TestingSink<CsvRow>{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'csv.in' failed in list_parts (worker 0): file '/nonexistent/in.csv' does not "
+        "step 'csv.in' failed in list_parts of op::input(\"in\") (worker 0): file "
+        "'/nonexistent/in.csv' does not "
         "exist or is not a regular file");
   weir_test::TempDir dir;
   std::ofstream(dir / "empty.csv");

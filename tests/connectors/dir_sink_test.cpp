@@ -56,6 +56,7 @@ TEST_CASE(
   auto m = weir::op::input("in", missing, weir::testing::TestingSource<KS>({{"a", "1"}}));
   weir::op::output("out", m, weir::files::DirSink<std::string>("/nonexistent/out", 2));
   CHECK(weir_test::error_of([&] { weir::run(missing); }) ==
-        "step 'dirs.out' failed in list_parts (worker 0): directory '/nonexistent/out' does not "
+        "step 'dirs.out' failed in list_parts of op::output(\"out\") (worker 0): directory "
+        "'/nonexistent/out' does not "
         "exist or is not a directory");
 }

@@ -39,7 +39,8 @@ TEST_CASE("FileSource on a missing file fails when the flow is built - naming th
   auto s = weir::op::input("read", flow, weir::files::FileSource("/nonexistent/in.txt"));
   weir::op::output("out", s, weir::testing::TestingSink<std::string>{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'files.read' failed in list_parts (worker 0): file '/nonexistent/in.txt' does not "
+        "step 'files.read' failed in list_parts of op::input(\"read\") (worker 0): file "
+        "'/nonexistent/in.txt' does not "
         "exist or is not a regular file");
 }
 
@@ -92,12 +93,14 @@ TEST_CASE("DirSource on a missing directory or with no matching file fails namin
     return weir_test::error_of([&] { weir::run(flow); });
   };
   CHECK(error("/nonexistent/logs", "*") ==
-        "step 'dir.in' failed in list_parts (worker 0): directory '/nonexistent/logs' does not "
+        "step 'dir.in' failed in list_parts of op::input(\"in\") (worker 0): directory "
+        "'/nonexistent/logs' does not "
         "exist or is not a directory");
   weir_test::TempDir dir;
   std::ofstream(dir / "a.txt") << "x\n";
-  CHECK(error(dir.path(), "*.log") == "step 'dir.in' failed in list_parts (worker 0): directory '" +
-                                          dir.path().string() + "' has no file matching '*.log'");
+  CHECK(error(dir.path(), "*.log") ==
+        "step 'dir.in' failed in list_parts of op::input(\"in\") (worker 0): directory '" +
+            dir.path().string() + "' has no file matching '*.log'");
 }
 
 TEST_CASE("a file changed since its snapshot is refused on resume, or read again if asked") {

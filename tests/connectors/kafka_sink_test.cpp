@@ -114,7 +114,8 @@ TEST_CASE("A KafkaSink delivery failure stops the run naming the topic and parti
       "out", s,
       KafkaSink({.brokers = cluster.bootstrap(), .properties = {{"message.timeout.ms", "300"}}}));
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'lost.out' failed in write_batch (worker 0): kafka sink: delivery to topic 'out' "
+        "step 'lost.out' failed in write_batch of op::output(\"out\") (worker 0): kafka sink: "
+        "delivery to topic 'out' "
         "partition 0 failed: Local: Message timed out");
 }
 

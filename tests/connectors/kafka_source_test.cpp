@@ -184,7 +184,8 @@ TEST_CASE("KafkaSource refuses a missing topic when the flow is built, naming it
   auto s = weir::op::input("in", flow, std::make_shared<KafkaSource>(options(cluster, "absent")));
   weir::op::output("out", s, weir::testing::TestingSink<KafkaMessage>{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'kafka.in' failed in list_parts (worker 0): kafka source: topic 'absent' does not "
+        "step 'kafka.in' failed in list_parts of op::input(\"in\") (worker 0): kafka source: topic "
+        "'absent' does not "
         "exist on brokers " +
             cluster.bootstrap());
 }

@@ -276,7 +276,8 @@ TEST_CASE(
   weir::testing::TestingSink<int> sink;
   weir::op::output("out", s, sink);
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'push.in' failed in next_batch (partition 'ws', worker 0): client lost");
+        "step 'push.in' failed in next_batch of op::input(\"in\") (partition 'ws', worker 0): "
+        "client lost");
   CHECK(sink.items() == Ints{0, 1, 2, 3, 4});
 }
 
@@ -375,7 +376,8 @@ TEST_CASE("an isolated push source runs in a child process: items cross, a crash
   weir::testing::TestingSink<int> sink;
   weir::op::output("out", s, sink);
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'push.in' failed in next_batch (partition 'crashy', worker 0): its process was "
+        "step 'push.in' failed in next_batch of op::input(\"in\") (partition 'crashy', worker 0): "
+        "its process was "
         "killed by signal 6 (Aborted)");
   const Ints got = sink.items();
   REQUIRE(got.size() <= 10);
@@ -397,7 +399,8 @@ TEST_CASE("an isolated push source reports run()'s exception and carries a flush
                                PushOptions{.isolate = true}));
   weir::op::output("out", s, weir::testing::TestingSink<int>{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'push.in' failed in next_batch (partition 'ws', worker 0): client lost");
+        "step 'push.in' failed in next_batch of op::input(\"in\") (partition 'ws', worker 0): "
+        "client lost");
 
   struct Finite final : StatefulProducer<int> {
     void run() override {

@@ -56,8 +56,9 @@ TEST_CASE("raises stops the run at the first item and names the step") {
   weir::Dataflow flow("r");
   auto s = weir::op::input("in", flow, TestingSource<int>({5}));
   weir::op::output("out", weir::op::raises("boom", s), TestingSink<int>{});
-  CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'r.boom' failed in mapper (worker 0): raises: an item reached this step");
+  CHECK(
+      weir_test::error_of([&] { weir::run(flow); }) ==
+      "step 'r.boom' failed in op::raises(\"boom\") (worker 0): raises: an item reached this step");
 }
 
 TEST_CASE("enrich_cached fetches once per key until the ttl passes") {

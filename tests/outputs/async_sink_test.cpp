@@ -49,6 +49,7 @@ TEST_CASE("an async TCP sink has written each batch when write_batch returns") {
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<std::string>({"x"}));
   weir::op::output("out", s, async_sink::TcpLineSink("127.0.0.1", port));
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'async.out' failed in write_batch (worker 0): cannot send to 127.0.0.1:" + port +
-            ": Connection refused");
+        "step 'async.out' failed in write_batch of op::output(\"out\") (worker 0): cannot send to "
+        "127.0.0.1:" +
+            port + ": Connection refused");
 }

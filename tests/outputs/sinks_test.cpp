@@ -93,5 +93,5 @@ TEST_CASE("an exception in write_batch names the sink step") {
   auto s = weir::op::input("in", flow, weir::testing::TestingSource<int>({1}));
   weir::op::output("out", s, Failing{});
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'fail.out' failed in write_batch (worker 0): disk full");
+        "step 'fail.out' failed in write_batch of op::output(\"out\") (worker 0): disk full");
 }

@@ -121,7 +121,7 @@ TEST_CASE("an exception in an operator names the step and worker") {
   TestingSink<int> sink;
   weir::op::output("out", m, sink);
   CHECK(weir_test::error_of([&] { weir::run(flow); }) ==
-        "step 'err.boom' failed in mapper (worker 0): two is not allowed");
+        "step 'err.boom' failed in op::map(\"boom\") (worker 0): two is not allowed");
   CHECK(sink.items() == std::vector<int>{1});
   CHECK(sink.closed() == 1);
 }

@@ -86,6 +86,9 @@ TEST_CASE("no partition on any worker is an error that says so") {
   auto s = weir::op::input("in", flow, Listed({{}, {}}, log));
   weir::op::output("out", s, weir::testing::TestingSink<std::string>{});
   auto msg = weir_test::error_of([&] { weir::run(flow, {.workers = 2}); });
-  CHECK_THAT(msg, Catch::Matches("step 'parts.in' failed in list_parts \\(worker [01]\\): no "
-                                 "partitions found on any worker"));
+  CHECK_THAT(
+      msg,
+      Catch::Matches(
+          "step 'parts.in' failed in list_parts of op::input\\(\"in\"\\) \\(worker [01]\\): no "
+          "partitions found on any worker"));
 }

@@ -99,7 +99,8 @@ TEST_CASE("an empty batch is not the end - the run ends when the partition says 
 TEST_CASE("an exception in next_batch stops the run naming step - partition and worker") {
   Script script;  // no steps: the first poll throws
   CHECK(weir_test::error_of([&] { run_script(script); }) ==
-        "step 'poll.in' failed in next_batch (partition 'only', worker 0): polled after the end");
+        "step 'poll.in' failed in next_batch of op::input(\"in\") (partition 'only', worker 0): "
+        "polled after the end");
   CHECK(std::count(script.events.begin(), script.events.end(), "close") == 1);
 }
 

@@ -25,7 +25,8 @@ TEST_CASE("a dataflow executable exits non-zero with a message naming the failin
   auto missing = sh(std::string(WEIR_WORDCOUNT_BIN) + " --log-level=error /nonexistent/words.txt");
   CHECK(missing.code == 1);
   CHECK(missing.out ==
-        "weir: error: step 'wordcount.lines' failed in list_parts (worker 0): file "
+        "weir: error: step 'wordcount.lines' failed in list_parts of op::input(\"lines\") (worker "
+        "0): file "
         "'/nonexistent/words.txt' does not exist or is not a regular file\n");
   auto flag = sh(std::string(WEIR_WORDCOUNT_BIN) + " --bogus x");
   CHECK(flag.code == 2);

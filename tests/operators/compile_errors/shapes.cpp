@@ -5,7 +5,16 @@
 int main() {
   weir::Dataflow flow("shapes");
   auto ints = weir::op::input("in", flow, weir::testing::TestingSource<int>({1, 2}));
-#if CASE == 1  // a predicate that does not return bool
+#if CASE == 0  // compiles: a type without an encoding where nothing writes or exchanges it
+  struct Reading {
+    int sensor;
+    double value;
+  };
+  auto readings = weir::op::map("r", ints, [](int x) { return Reading{x, 1.0}; });
+  auto high = weir::op::filter("high", readings, [](const Reading& r) { return r.value > 0.5; });
+  auto values = weir::op::map("v", high, [](const Reading& r) { return r.value; });
+  weir::op::output("out", values, weir::testing::TestingSink<double>{});
+#elif CASE == 1  // a predicate that does not return bool
   auto odd = weir::op::filter("odd", ints, [](int x) { return x % 2; });
 #elif CASE == 2  // stateful logic on a stream that is not keyed
   auto sums = weir::op::stateful_batch("sum", ints, [](std::optional<int>) { return 0; });
@@ -30,6 +39,17 @@ int main() {
         s = r.value;
         return r.value;
       });
+#elif CASE == 7  // a stateful step's state type without an encoding
+  struct Stats {
+    int n;
+    double sum;
+  };
+  auto keyed = weir::op::key_on("k", ints, [](int x) { return std::to_string(x % 2); });
+  auto mean = weir::op::stateful_map<Stats>("mean", keyed, [](std::optional<Stats>& s, int x) {
+    if (!s) s = Stats{0, 0};
+    s->sum += x;
+    return s->sum / ++s->n;
+  });
 #endif
   return 0;
 }

@@ -31,19 +31,26 @@ class BuildError : public Error {
 };
 
 /// User code (a source, sink, or operator callback) failed while the dataflow ran. The
-/// message reads "step 'ID' failed in CALL (partition 'P', worker W): WHAT".
+/// message reads "step 'ID' failed in CALL (partition 'P', worker W, key K): WHAT", where
+/// CALL is the operator call the user wrote (`op::map("parse")`), or the method of the
+/// user's source, sink or logic and the call it was handed to (`next_batch of
+/// op::input("in")`); partition and key only where there is one.
 class StepError : public Error {
  public:
   StepError(std::string step_id, std::size_t worker, std::optional<std::string> partition,
-            const std::string& call, const std::string& what);
+            const std::string& call, const std::string& what,
+            std::optional<std::string> key = std::nullopt);
   [[nodiscard]] const std::string& step_id() const noexcept { return step_id_; }
   [[nodiscard]] std::size_t worker() const noexcept { return worker_; }
   [[nodiscard]] const std::optional<std::string>& partition() const noexcept { return partition_; }
+  /// The key being processed, as the message shows it.
+  [[nodiscard]] const std::optional<std::string>& key() const noexcept { return key_; }
 
  private:
   std::string step_id_;
   std::size_t worker_;
   std::optional<std::string> partition_;
+  std::optional<std::string> key_;
 };
 
 /// The run was stopped by an interrupt (Ctrl-C).

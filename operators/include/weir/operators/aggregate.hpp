@@ -124,6 +124,7 @@ requires std::invocable<Folder&, A&&, V&&> &&
     std::convertible_to<std::invoke_result_t<Folder&, A&&, V&&>, A>
 auto fold_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, Init init,
                 Folder folder) {
+  auto call = up.flow().call("op::fold_final", step_id);
   using Logic = detail::FoldShim<K, V, A, Init, Folder>;
   return stateful_batch(
       step_id, up,
@@ -135,6 +136,7 @@ auto fold_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, Ini
 template <class K, class V, class R>
 requires std::invocable<R&, V&&, V&&> && std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
 auto reduce_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, R reducer) {
+  auto call = up.flow().call("op::reduce_final", step_id);
   auto scope = up.flow().scope(step_id);
   auto local = flat_map_batch("local", up, detail::LocalReduce<K, V, R>{reducer});
   using Logic = detail::ReduceShim<K, V, R>;
@@ -146,6 +148,7 @@ auto reduce_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, R
 template <class T, class F>
 requires std::invocable<F&, const T&>
 auto count_final(std::string_view step_id, const Stream<T>& up, F key) {
+  auto call = up.flow().call("op::count_final", step_id);
   using K = std::remove_cvref_t<std::invoke_result_t<F&, const T&>>;
   auto scope = up.flow().scope(step_id);
   auto ones = map("key", up, [key = std::move(key)](T&& x) mutable {
@@ -156,11 +159,13 @@ auto count_final(std::string_view step_id, const Stream<T>& up, F key) {
 
 template <class K, class V, class By = std::identity>
 auto max_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, By by = {}) {
+  auto call = up.flow().call("op::max_final", step_id);
   return reduce_final(step_id, up, detail::PickBy<V, By, std::greater<>>{std::move(by)});
 }
 
 template <class K, class V, class By = std::identity>
 auto min_final(std::string_view step_id, const Stream<std::pair<K, V>>& up, By by = {}) {
+  auto call = up.flow().call("op::min_final", step_id);
   return reduce_final(step_id, up, detail::PickBy<V, By, std::less<>>{std::move(by)});
 }
 

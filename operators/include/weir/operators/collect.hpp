@@ -74,6 +74,7 @@ class CollectLogic {
 template <class K, class V>
 auto collect(std::string_view step_id, const Stream<std::pair<K, V>>& up, Duration timeout,
              std::size_t max_size) {
+  auto call = up.flow().call("op::collect", step_id);
   using Logic = detail::CollectLogic<K, V>;
   return stateful_batch(
       step_id, up,

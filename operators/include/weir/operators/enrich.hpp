@@ -55,6 +55,7 @@ template <class K, class T, class Getter, class Mapper>
 requires std::invocable<Getter&, const K&>
 auto enrich_cached(std::string_view step_id, const Stream<T>& up, Getter getter, Mapper mapper,
                    Duration ttl = Duration::max()) {
+  auto call = up.flow().call("op::enrich_cached", step_id);
   using V = std::remove_cvref_t<std::invoke_result_t<Getter&, const K&>>;
   using Cache = TTLCache<K, V, Getter>;
   static_assert(std::invocable<Mapper&, Cache&, T&&>,

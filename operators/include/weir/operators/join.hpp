@@ -179,6 +179,7 @@ auto tag_sides(std::index_sequence<I...> /*unused*/, const Stream<std::pair<K, V
 template <class K, class V0, class... Vs>
 auto join(std::string_view step_id, JoinMode mode, const Stream<std::pair<K, V0>>& first,
           const Stream<std::pair<K, Vs>>&... rest) {
+  auto call = first.flow().call("op::join", step_id);
   auto scope = first.flow().scope(step_id);
   auto tagged = detail::tag_sides(std::index_sequence_for<V0, Vs...>{}, first, rest...);
   using Logic = detail::JoinLogic<K, V0, Vs...>;
@@ -190,6 +191,7 @@ auto join(std::string_view step_id, JoinMode mode, const Stream<std::pair<K, V0>
 template <class K, class V0, class... Vs>
 auto join(std::string_view step_id, const Stream<std::pair<K, V0>>& first,
           const Stream<std::pair<K, Vs>>&... rest) {
+  auto call = first.flow().call("op::join", step_id);
   return join(step_id, JoinMode{}, first, rest...);
 }
 

@@ -128,6 +128,7 @@ template <class K, class V, class Build,
           class Logic = std::remove_cvref_t<std::invoke_result_t<Build&, std::nullopt_t>>>
 requires detail::ItemLogic<Logic, K, V>
 auto stateful(std::string_view step_id, const Stream<std::pair<K, V>>& up, Build build) {
+  auto call = up.flow().call("op::stateful", step_id);
   using S = logic_state_t<Logic>;
   using Shim = detail::ItemShim<K, V, Logic, Build>;
   return stateful_batch(step_id, up,
@@ -139,6 +140,7 @@ auto stateful(std::string_view step_id, const Stream<std::pair<K, V>>& up, Build
 template <class S, class K, class V, class F>
 requires std::invocable < F&, std::optional<S>
 &, V&& > auto stateful_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+  auto call = up.flow().call("op::stateful_map", step_id);
   return detail::stateful_map_impl<S, false>(step_id, up, std::move(mapper));
 }
 
@@ -146,6 +148,7 @@ template <class S, class K, class V, class F>
 requires std::invocable < F&, std::optional<S>
 &, V&& > &&std::ranges::range<std::invoke_result_t<F&, std::optional<S>&, V&&>> auto
          stateful_flat_map(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+  auto call = up.flow().call("op::stateful_flat_map", step_id);
   return detail::stateful_map_impl<S, true>(step_id, up, std::move(mapper));
 }
 

@@ -38,6 +38,7 @@ namespace weir::op {
 template <class T, class F>
 requires std::invocable<F&, T&&>
 auto map(std::string_view step_id, const Stream<T>& up, F mapper) {
+  auto call = up.flow().call("op::map", step_id);
   using U = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
   return flat_map_batch(step_id, up, [mapper = std::move(mapper)](std::vector<T>&& items) mutable {
     if constexpr (std::is_same_v<U, T>) {
@@ -55,6 +56,7 @@ auto map(std::string_view step_id, const Stream<T>& up, F mapper) {
 template <class T, class P>
 requires std::invocable<P&, const T&> Stream<T> filter(std::string_view step_id,
                                                        const Stream<T>& up, P predicate) {
+  auto call = up.flow().call("op::filter", step_id);
   static_assert(std::is_same_v<std::invoke_result_t<P&, const T&>, bool>,
                 "filter: the predicate must return bool");
   return flat_map_batch(step_id, up,
@@ -67,6 +69,7 @@ requires std::invocable<P&, const T&> Stream<T> filter(std::string_view step_id,
 template <class T, class F>
 requires std::invocable<F&, T&&> && std::ranges::range<std::invoke_result_t<F&, T&&>>
 auto flat_map(std::string_view step_id, const Stream<T>& up, F mapper) {
+  auto call = up.flow().call("op::flat_map", step_id);
   using R = std::invoke_result_t<F&, T&&>;
   using U = std::remove_cvref_t<std::ranges::range_value_t<R>>;
   return flat_map_batch(step_id, up, [mapper = std::move(mapper)](std::vector<T>&& items) mutable {
@@ -87,6 +90,7 @@ auto flat_map(std::string_view step_id, const Stream<T>& up, F mapper) {
 template <class T, class F>
 requires std::invocable<F&, const std::string&, const T&> Stream<T> inspect(
     std::string_view step_id, const Stream<T>& up, F inspector) {
+  auto call = up.flow().call("op::inspect", step_id);
   return inspect_debug(
       step_id, up,
       [inspector = std::move(inspector)](const std::string& step, const T& x, Epoch,
@@ -96,6 +100,7 @@ requires std::invocable<F&, const std::string&, const T&> Stream<T> inspect(
 template <class T, class F>
 requires std::invocable<F&, const T&>
 auto key_on(std::string_view step_id, const Stream<T>& up, F key) {
+  auto call = up.flow().call("op::key_on", step_id);
   using K = std::remove_cvref_t<std::invoke_result_t<F&, const T&>>;
   static_assert(StableKey<K>, "key_on: the key type needs a weir::StableHash specialisation");
   return map(step_id, up, [key = std::move(key)](T&& x) mutable {
@@ -107,6 +112,7 @@ auto key_on(std::string_view step_id, const Stream<T>& up, F key) {
 template <class K, class V, class F>
 requires std::invocable<F&, V&&>
 auto map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+  auto call = up.flow().call("op::map_value", step_id);
   using W = std::remove_cvref_t<std::invoke_result_t<F&, V&&>>;
   return map(step_id, up, [mapper = std::move(mapper)](std::pair<K, V>&& kv) mutable {
     return std::pair<K, W>(std::move(kv.first), mapper(std::move(kv.second)));
@@ -136,6 +142,7 @@ struct optional_value<std::optional<T>> {
 template <class T, class F>
 requires std::invocable<F&, T&&>
 auto filter_map(std::string_view step_id, const Stream<T>& up, F mapper) {
+  auto call = up.flow().call("op::filter_map", step_id);
   using R = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
   using U = typename detail::optional_value<R>::type;  // mapper must return std::optional
   return flat_map_batch(step_id, up, [mapper = std::move(mapper)](std::vector<T>&& items) mutable {
@@ -152,6 +159,7 @@ auto filter_map(std::string_view step_id, const Stream<T>& up, F mapper) {
 template <class K, class V, class F>
 requires std::invocable<F&, V&&>
 auto filter_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+  auto call = up.flow().call("op::filter_map_value", step_id);
   using R = std::remove_cvref_t<std::invoke_result_t<F&, V&&>>;
   using W = typename detail::optional_value<R>::type;  // mapper must return std::optional
   return filter_map(
@@ -166,6 +174,7 @@ auto filter_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& u
 template <class K, class V, class F>
 requires std::invocable<F&, V&&> && std::ranges::range<std::invoke_result_t<F&, V&&>>
 auto flat_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up, F mapper) {
+  auto call = up.flow().call("op::flat_map_value", step_id);
   using R = std::invoke_result_t<F&, V&&>;
   using W = std::remove_cvref_t<std::ranges::range_value_t<R>>;
   return flat_map_batch(step_id, up,
@@ -183,16 +192,19 @@ auto flat_map_value(std::string_view step_id, const Stream<std::pair<K, V>>& up,
 
 template <std::ranges::range T>
 auto flatten(std::string_view step_id, const Stream<T>& up) {
+  auto call = up.flow().call("op::flatten", step_id);
   return flat_map(step_id, up, [](T&& x) -> T { return std::move(x); });
 }
 
 template <class K, class V>
 Stream<V> key_rm(std::string_view step_id, const Stream<std::pair<K, V>>& up) {
+  auto call = up.flow().call("op::key_rm", step_id);
   return map(step_id, up, [](std::pair<K, V>&& kv) { return std::move(kv.second); });
 }
 
 template <class T>
 Stream<T> raises(std::string_view step_id, const Stream<T>& up) {
+  auto call = up.flow().call("op::raises", step_id);
   return flat_map_batch(step_id, up, [](std::vector<T>&& items) -> std::vector<T> {
     if (!items.empty()) throw std::runtime_error("raises: an item reached this step");
     return {};

@@ -255,6 +255,28 @@ struct Composite<std::chrono::time_point<Clock, Dur>> {
 template <class T>
 concept Encodable = detail::encodable<T>();
 
+/// Names T in the compiler's message when a value the codec must write has no encoding: one
+/// short error where a step needs it (the "required from" lines lead to the step), instead of
+/// the Boost.Serialization errors it would otherwise end in.
+template <class T>
+struct SnapshotType {
+  static_assert(Encodable<T>,
+                "weir: values of this type are written to the recovery store (a stateful step's "
+                "state or key, a source's or sink's partition state) and need the snapshot "
+                "codec's encoding; give the type a member "
+                "`template <class Ar> void serialize(Ar& ar, unsigned) { ar & field1 & field2; }`, "
+                "or set weir::recovery::kEncodableByUser<T> for a free Boost serialize "
+                "(see weir/recovery/codec.hpp)");
+  static constexpr bool kOk = Encodable<T>;
+};
+
+/// Fails to compile with SnapshotType's message unless T has an encoding. The operators whose
+/// values recovery writes call it first, so the error is short and points at the user's call.
+template <class T>
+constexpr void require_snapshot() {
+  static_cast<void>(SnapshotType<T>::kOk);
+}
+
 /// Appends the snapshot bytes of `value` to `out`: arithmetic and enum values as their bytes,
 /// strings as their characters, everything else as a Boost binary archive.
 template <class T>
@@ -263,6 +285,8 @@ void append_encoded(std::string& out, const T& value) {
     out.append(reinterpret_cast<const char*>(&value), sizeof(T));  // NOLINT: bytes of a number
   } else if constexpr (std::is_same_v<T, std::string>) {
     out.append(value);
+  } else if constexpr (!SnapshotType<T>::kOk) {
+    return;  // (SnapshotType has said why)
   } else {
     detail::StringSink sink(out);
     std::ostream os(&sink);
@@ -317,6 +341,8 @@ T decode(std::string_view bytes) {
     return value;
   } else if constexpr (std::is_same_v<T, std::string>) {
     return std::string(bytes);
+  } else if constexpr (!SnapshotType<T>::kOk) {
+    throw std::logic_error("no encoding");  // (SnapshotType has said why at compile time)
   } else {
     detail::BytesSource source(bytes);
     detail::CheckedIArchive ar(source, kArchiveFlags);
@@ -329,7 +355,8 @@ T decode(std::string_view bytes) {
 /// Decodes into an existing value (a vector keeps its capacity); throws as decode() does.
 template <class T>
 void decode_into(std::string_view bytes, T& value) {
-  if constexpr (detail::kRawCodec<T> || std::is_same_v<T, std::string>) {
+  if constexpr (detail::kRawCodec<T> || std::is_same_v<T, std::string> ||
+                !SnapshotType<T>::kOk) {
     value = decode<T>(bytes);
   } else {
     detail::BytesSource source(bytes);

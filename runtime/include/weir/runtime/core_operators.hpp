@@ -94,12 +94,14 @@ namespace op {
 template <class Src>
 requires FixedSource<detail::unshared_t<Src>> || DynSource<detail::unshared_t<Src>>
 auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
+  auto call = flow.call("op::input", step_id);
   using S0 = detail::unshared_t<Src>;
   using X = typename S0::item_type;
   std::string fq = flow.add_step_id(step_id);
   auto out = flow.new_stream<X>();
   std::shared_ptr<const S0> src = detail::share(std::forward<Src>(source));
   if constexpr (FixedSource<S0>) {
+    recovery::require_snapshot<typename S0::state_type>();
     using Base = FixedPartitionedSource<X, typename S0::state_type>;
     detail::add_core_step(
         flow, std::move(fq), detail::StepRole::input, {},
@@ -126,11 +128,13 @@ auto input(std::string_view step_id, Dataflow& flow, Src&& source) {
 template <class T, class Snk>
 requires FixedSink<detail::unshared_t<Snk>> || DynSink<detail::unshared_t<Snk>>
 void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
+  auto call = up.flow().call("op::output", step_id);
   using S0 = detail::unshared_t<Snk>;
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   std::shared_ptr<const S0> snk = detail::share(std::forward<Snk>(sink));
   if constexpr (FixedSink<S0>) {
+    recovery::require_snapshot<typename S0::state_type>();
     using K = typename S0::key_type;
     using X = typename S0::item_type;
     using St = typename S0::state_type;
@@ -172,6 +176,7 @@ void output(std::string_view step_id, const Stream<T>& up, Snk&& sink) {
 template <class T, class F>
 requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string_view step_id,
                                                                    const Stream<T>& up, F mapper) {
+  auto call = up.flow().call("op::flat_map_batch", step_id);
   using R = std::remove_cvref_t<std::invoke_result_t<F&, std::vector<T>&&>>;
   static_assert(detail::is_vector<R>::value,
                 "flat_map_batch: the mapper must return a std::vector of the output items");
@@ -190,6 +195,7 @@ requires std::invocable<F&, std::vector<T> &&> auto flat_map_batch(std::string_v
 template <class T, class P>
 requires std::predicate<P&, const T&> BranchOut<T> branch(std::string_view step_id,
                                                           const Stream<T>& up, P predicate) {
+  auto call = up.flow().call("op::branch", step_id);
   static_assert(std::is_same_v<std::invoke_result_t<P&, const T&>, bool>,
                 "branch: the predicate must return bool");
   Dataflow& flow = up.flow();
@@ -209,6 +215,7 @@ requires std::predicate<P&, const T&> BranchOut<T> branch(std::string_view step_
 template <class K, class... A>
 std::tuple<Stream<std::pair<K, A>>...> demux(std::string_view step_id,
                                              const Stream<std::pair<K, std::variant<A...>>>& up) {
+  auto call = up.flow().call("op::demux", step_id);
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   std::tuple<Stream<std::pair<K, A>>...> out{flow.new_stream<std::pair<K, A>>()...};
@@ -230,6 +237,7 @@ template <class T, class... Rest>
 requires(std::same_as<Stream<T>, Rest>&&...) Stream<T> merge(std::string_view step_id,
                                                              const Stream<T>& first,
                                                              const Rest&... rest) {
+  auto call = first.flow().call("op::merge", step_id);
   Dataflow& flow = first.flow();
   std::string fq = flow.add_step_id(step_id);
   (flow.check_owns(rest, fq), ...);
@@ -248,6 +256,7 @@ requires(std::same_as<Stream<T>, Rest>&&...) Stream<T> merge(std::string_view st
 
 template <class T>
 Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
+  auto call = up.flow().call("op::redistribute", step_id);
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   auto out = flow.new_stream<T>();
@@ -266,6 +275,7 @@ Stream<T> redistribute(std::string_view step_id, const Stream<T>& up) {
 template <class T, class F>
 requires std::invocable<F&, const std::string&, const T&, Epoch, std::size_t> Stream<T>
 inspect_debug(std::string_view step_id, const Stream<T>& up, F inspector) {
+  auto call = up.flow().call("op::inspect_debug", step_id);
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   auto out = flow.new_stream<T>();
@@ -284,6 +294,8 @@ template <
 requires StableKey<K> && std::totally_ordered<K> && StatefulBatchLogic<Logic, K, V>
     Stream<std::pair<K, typename Logic::output_type>> stateful_batch(
         std::string_view step_id, const Stream<std::pair<K, V>>& up, Builder builder) {
+  auto call = up.flow().call("op::stateful_batch", step_id);
+  recovery::require_snapshot<logic_state_t<Logic>>();
   using W = typename Logic::output_type;
   using OutItem = std::pair<K, W>;
   Dataflow& flow = up.flow();
@@ -311,6 +323,8 @@ template <
         Builder&, std::optional<logic_state_t<std::invoke_result_t<Builder&, std::nullopt_t>>>>>>
 requires StableKey<K> && std::totally_ordered<K> && StatefulSplitLogic<Logic, K, V>
 auto stateful_split(std::string_view step_id, const Stream<std::pair<K, V>>& up, Builder builder) {
+  auto call = up.flow().call("op::stateful_split", step_id);
+  recovery::require_snapshot<logic_state_t<Logic>>();
   Dataflow& flow = up.flow();
   std::string fq = flow.add_step_id(step_id);
   return [&]<class... A>(std::variant<A...>*) {

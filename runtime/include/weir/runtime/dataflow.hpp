@@ -11,7 +11,11 @@
 //
 // A composite operator (one made of several steps) opens a scope with its own step id;
 // the steps it adds inside are named "flow_id.step_id.inner_id", so they never clash with
-// the user's ids and every error still names the operator the user wrote.
+// the user's ids.
+//
+// Every operator also opens a Call (Dataflow::call) first thing: the steps added while calls
+// are open belong to the outermost one, the call the user wrote, and a step's error names it
+// (`op::fold_window("sums")`), not the core step inside it.
 
 #include <cstddef>
 #include <functional>
@@ -47,6 +51,12 @@ struct StepDef {
   /// How its input reaches it from other workers: empty when it stays on the worker that
   /// made it, else what routes it ("key", "partition", "round robin").
   std::string exchange{};
+  /// The operator call the user wrote that added it, as `op::map("parse")` (Dataflow::call);
+  /// empty when no call was open.
+  std::string call{};
+  /// Whether that call is the core operator that added this step itself (the user handed it
+  /// their source, sink or logic directly), so the method that failed is the user's too.
+  bool direct = false;
 };
 
 /// "KIND TYPE": how a stateful step's state shows in the store's record of its dataflow.
@@ -159,8 +169,31 @@ class Dataflow {
   };
   /// Reserves `step_id` like add_step_id and opens its scope.
   [[nodiscard]] Scope scope(std::string_view step_id);
-  /// Adds a step whose fq id came from add_step_id.
-  void add_step(detail::StepDef def) { steps_.push_back(std::move(def)); }
+
+  /// While alive, the steps added belong to the operator call `name("step_id")`, unless a
+  /// call is already open: the outermost is the one the user wrote. An operator opens one
+  /// before anything else, with its own qualified name (`op::fold_window`).
+  class Call {
+   public:
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
+    Call(Call&&) = delete;
+    Call& operator=(Call&&) = delete;
+    ~Call() {
+      if (--flow_->call_depth_ == 0) {
+        flow_->call_.clear();
+      }
+    }
+
+   private:
+    friend class Dataflow;
+    explicit Call(Dataflow& flow) : flow_(&flow) {}
+    Dataflow* flow_;
+  };
+  [[nodiscard]] Call call(std::string_view name, std::string_view step_id);
+
+  /// Adds a step whose fq id came from add_step_id, recording the open call (StepDef::call).
+  void add_step(detail::StepDef def);
   /// Allocates a new output port carrying T, made by the step whose id was reserved last.
   template <class T>
   Stream<T> new_stream() {
@@ -200,6 +233,8 @@ class Dataflow {
   std::vector<detail::StepDef> steps_;
   std::vector<std::string> ids_;
   std::vector<std::string> prefixes_;
+  std::string call_;            // the outermost open call, as StepDef::call shows it
+  std::size_t call_depth_ = 0;  // calls open
   std::vector<const std::type_info*> port_types_;  // each stream's item type, by port
   std::vector<std::string> port_producers_;        // each stream's step, by port
 };

@@ -109,6 +109,7 @@ requires std::invocable<Folder&, A&&, V&&> && std::invocable<Merger&, A&&, A&&>
 auto fold_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                  WindowerT windower, Init init, Folder folder, Merger merger,
                  WindowOrder order = WindowOrder::timestamp) {
+  auto call = up.flow().call("window::fold_window", step_id);
   static_assert(std::convertible_to<std::invoke_result_t<Folder&, A&&, V&&>, A>,
                 "fold_window: the folder must return the accumulator type");
   static_assert(std::convertible_to<std::invoke_result_t<Merger&, A&&, A&&>, A>,
@@ -123,6 +124,7 @@ template <class K, class V, class ClockT, class WindowerT, class R>
 requires std::invocable<R&, V&&, V&&> && std::convertible_to<std::invoke_result_t<R&, V&&, V&&>, V>
 auto reduce_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                    WindowerT windower, R reducer, WindowOrder order = WindowOrder::arrival) {
+  auto call = up.flow().call("window::reduce_window", step_id);
   return window(step_id, up, std::move(clock), std::move(windower),
                 detail::ReduceWindow<V, R>{std::move(reducer)}, order);
 }
@@ -130,6 +132,7 @@ auto reduce_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, 
 template <class K, class V, class ClockT, class WindowerT>
 auto collect_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                     WindowerT windower, WindowOrder order = WindowOrder::timestamp) {
+  auto call = up.flow().call("window::collect_window", step_id);
   return window(step_id, up, std::move(clock), std::move(windower), detail::CollectWindow<V>{},
                 order);
 }
@@ -138,6 +141,7 @@ template <class T, class ClockT, class WindowerT, class F>
 requires std::invocable<F&, const T&>
 auto count_window(std::string_view step_id, const Stream<T>& up, ClockT clock, WindowerT windower,
                   F key, WindowOrder order = WindowOrder::arrival) {
+  auto call = up.flow().call("window::count_window", step_id);
   auto scope = up.flow().scope(step_id);
   auto keyed = op::key_on("key", up, std::move(key));
   auto count = [](std::uint64_t n, const T& /*item*/) { return n + 1; };
@@ -153,6 +157,7 @@ template <class K, class V, class ClockT, class WindowerT, class By = std::ident
 requires std::invocable<By&, const V&>
 auto max_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                 WindowerT windower, By by = {}, WindowOrder order = WindowOrder::arrival) {
+  auto call = up.flow().call("window::max_window", step_id);
   return reduce_window(step_id, up, std::move(clock), std::move(windower),
                        op::detail::PickBy<V, By, std::greater<>>{std::move(by)}, order);
 }
@@ -161,6 +166,7 @@ template <class K, class V, class ClockT, class WindowerT, class By = std::ident
 requires std::invocable<By&, const V&>
 auto min_window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
                 WindowerT windower, By by = {}, WindowOrder order = WindowOrder::arrival) {
+  auto call = up.flow().call("window::min_window", step_id);
   return reduce_window(step_id, up, std::move(clock), std::move(windower),
                        op::detail::PickBy<V, By, std::less<>>{std::move(by)}, order);
 }

@@ -65,6 +65,7 @@ struct JoinWindow {
 template <class ClockT, class WindowerT, class K, class V0, class... Vs>
 auto join_window(std::string_view step_id, ClockT clock, WindowerT windower, op::JoinMode mode,
                  const Stream<std::pair<K, V0>>& first, const Stream<std::pair<K, Vs>>&... rest) {
+  auto call = first.flow().call("window::join_window", step_id);
   auto scope = first.flow().scope(step_id);
   auto tagged = op::detail::tag_sides(std::index_sequence_for<V0, Vs...>{}, first, rest...);
   return window("join", tagged, clock.for_variants(), std::move(windower),
@@ -74,6 +75,7 @@ auto join_window(std::string_view step_id, ClockT clock, WindowerT windower, op:
 template <class ClockT, class WindowerT, class K, class V0, class... Vs>
 auto join_window(std::string_view step_id, ClockT clock, WindowerT windower,
                  const Stream<std::pair<K, V0>>& first, const Stream<std::pair<K, Vs>>&... rest) {
+  auto call = first.flow().call("window::join_window", step_id);
   return join_window(step_id, std::move(clock), std::move(windower),
                      op::JoinMode{op::JoinInsert::last, op::JoinEmit::final}, first, rest...);
 }

@@ -432,6 +432,7 @@ class WindowLogic {
 template <class K, class V, class ClockT, class WindowerT, class L>
 auto window(std::string_view step_id, const Stream<std::pair<K, V>>& up, ClockT clock,
             WindowerT windower, L logic, WindowOrder order = WindowOrder::arrival) {
+  auto call = up.flow().call("window::window", step_id);
   using Logic = detail::WindowLogic<K, V, ClockT, WindowerT, L>;
   using Config = detail::WindowConfig<ClockT, WindowerT, L>;
   using W = typename L::output_type;

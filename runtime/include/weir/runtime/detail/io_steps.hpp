@@ -57,8 +57,7 @@ std::shared_ptr<const RunShared::Assignment> gather_partitions(WorkerContext& ct
   auto mine = guarded(ctx, fq, std::nullopt, "list_parts", list_parts);
   auto assignment = ctx.shared().assign_all(ctx.local_index(), std::move(mine));
   if (assignment->empty()) {
-    throw StepError(fq, ctx.index(), std::nullopt, "list_parts",
-                    "no partitions found on any worker");
+    throw step_error(ctx, fq, std::nullopt, "list_parts", "no partitions found on any worker");
   }
   return assignment;
 }

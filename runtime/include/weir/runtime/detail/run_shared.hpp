@@ -97,6 +97,12 @@ class Peers {
   virtual void send(std::size_t process, std::uint8_t kind, std::string_view payload) = 0;
 };
 
+/// The operator call a step's errors name (StepDef::call and StepDef::direct).
+struct CallSite {
+  std::string call;
+  bool direct = false;
+};
+
 class RunShared {
  public:
   /// Mailbox batches a worker may hold before sources everywhere pause.
@@ -125,6 +131,14 @@ class RunShared {
   [[nodiscard]] Peers* peers() const noexcept { return peers_; }
   /// Sends a frame to every other process (nothing with one process).
   void broadcast(std::uint8_t kind, std::string_view payload);
+
+  /// Records each step's call (by fully qualified step id); set once before the workers start.
+  void name_calls(std::map<std::string, CallSite, std::less<>> calls) { calls_ = std::move(calls); }
+  /// The call that added step `step_id`; null if none was recorded.
+  [[nodiscard]] const CallSite* call_of(std::string_view step_id) const {
+    auto it = calls_.find(step_id);
+    return it != calls_.end() ? &it->second : nullptr;
+  }
 
   /// Local worker `worker`'s wake-up.
   WorkerSignal& signal(std::size_t worker) { return *signals_[worker]; }
@@ -250,6 +264,7 @@ class RunShared {
   std::map<std::string, std::unique_ptr<ChannelBase>> channels_;
   std::mutex wire_mutex_;
   std::map<std::string, std::unique_ptr<WireChannel>> wire_channels_;
+  std::map<std::string, CallSite, std::less<>> calls_;
 };
 
 /// One worker's view of the run, handed to every node.
@@ -272,6 +287,7 @@ class WorkerContext {
   [[nodiscard]] std::size_t count() const noexcept { return shared_.worker_count(); }
   [[nodiscard]] Duration epoch_interval() const noexcept { return epoch_interval_; }
   [[nodiscard]] RunShared& shared() noexcept { return shared_; }
+  [[nodiscard]] const RunShared& shared() const noexcept { return shared_; }
   [[nodiscard]] static Instant now() { return clock().now(); }
   /// Where steps write their state changes; null when snapshots are off.
   [[nodiscard]] recovery::SnapshotWriter* snapshots() const noexcept { return snapshots_; }

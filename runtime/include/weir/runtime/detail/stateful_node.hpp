@@ -33,6 +33,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,6 +55,25 @@
 #include "weir/runtime/stateful_logic.hpp"
 
 namespace weir::detail {
+
+/// How an error shows key `*key`: a string in quotes, any other type as fmt formats it, cut
+/// to 200 characters; nothing for no key or a type fmt cannot format.
+template <class K>
+std::optional<std::string> key_text(const K* key) {
+  constexpr std::size_t kLongest = 200;
+  std::string text;
+  if (key == nullptr) {
+    return std::nullopt;
+  } else if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+    text = fmt::format("'{}'", std::string_view(*key));
+  } else if constexpr (fmt::is_formattable<K>::value) {
+    text = fmt::format("{}", *key);
+  } else {
+    return std::nullopt;
+  }
+  if (text.size() > kLongest) text = text.substr(0, kLongest) + "...";
+  return text;
+}
 
 template <class K, class V>
 struct KeySplit {
@@ -152,8 +173,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         continue;
       }
       auto state = decode_snapshot<logic_state_t<Logic>>(state_bytes, &key);
-      Logic logic = guarded(ctx_, step_id(), std::nullopt, "resume",
-                            [&] { return builder_(std::move(state)); });
+      Logic logic = guarded_key(
+          ctx_, step_id(), "resume", [&] { return key_text(&key); },
+          [&] { return builder_(std::move(state)); });
       const std::size_t at = state_.insert(key, Table::hash_of(key), KeyState{std::move(logic)});
       if constexpr (kTimers) {
         if (const Instant t = notify_time(state_[at].value.logic); t != kUnarmed) {
@@ -169,13 +191,19 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
     try {
       return recovery::decode<T>(bytes);
     } catch (const std::exception& e) {
-      std::string which = key == nullptr ? "a snapshotted key" : "the snapshot of a key";
-      if constexpr (fmt::is_formattable<K>::value) {
-        if (key != nullptr) which = fmt::format("the snapshot of key '{}'", *key);
-      }
-      throw StepError(step_id(), ctx_.index(), std::nullopt, "resume",
-                      fmt::format("{} does not decode: {}", which, e.what()));
+      throw step_error(ctx_, step_id(), std::nullopt, "resume",
+                       fmt::format("{} does not decode: {}",
+                                   key == nullptr ? "a snapshotted key" : "its snapshot", e.what()),
+                       key_text(key));
     }
+  }
+
+  // Runs a logic's code on keys, naming the key it was at (at_) if it fails.
+  template <class F>
+  void on_keys(const char* method, F&& f) {
+    at_ = nullptr;
+    guarded_key(
+        ctx_, step_id(), method, [&] { return key_text(at_); }, std::forward<F>(f));
   }
 
   // One on_batch per key per batch, as Bytewax's stateful_batch does: keys in the order they
@@ -186,7 +214,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   void apply(Epoch e, std::vector<Item>& items) {
     Buffer out = outs_.buffer(items.size());
     const Instant now = WorkerContext::now();
-    guarded(ctx_, step_id(), std::nullopt, "on_batch", [&] {
+    on_keys("on_batch", [&] {
       Item* values = nullptr;
       if constexpr (kPerValue) {
         apply_values(items, now, out);
@@ -196,6 +224,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
       discards_.clear();
       for (const Group& gr : groups_) {
         auto& entry = state_[gr.at];
+        at_ = &entry.key;
         touch(entry);
         E emit(out, entry.key, now);
         StateAction a = StateAction::retain;
@@ -235,11 +264,13 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         // a key's run of adjacent items: one look-up
         const std::size_t at = join_batch(*it, ahead, stamp, [&](auto& entry) {
                                  if constexpr (HasOnBatchBegin<Logic, E>) {
+                                   at_ = &entry.key;
                                    E emit(out, entry.key, now);
                                    entry.value.logic.on_batch_begin(emit);
                                  }
                                }).at;
         auto& entry = state_[at];  // on_value adds and removes no key
+        at_ = &entry.key;
         while (true) {
           E emit(out, entry.key, now);
           entry.value.logic.on_value(std::move(it->second), emit);
@@ -255,7 +286,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // The entry of `key` (hash h), created with a fresh logic if there is none.
   std::size_t entry_of(const K& key, std::uint64_t h) {
     const std::size_t at = state_.find(key, h);
-    return at != Table::npos ? at : state_.insert(key, h, KeyState{builder_(std::nullopt)});
+    if (at != Table::npos) return at;
+    at_ = &key;  // the builder's error names it
+    return state_.insert(key, h, KeyState{builder_(std::nullopt)});
   }
 
   // Starts a batch's look-ups (group() or apply_values()): a new stamp, no groups yet; whether to
@@ -387,7 +420,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         timers_.pop();
       }
       Buffer out = outs_.buffer(0);
-      guarded(ctx_, step_id(), std::nullopt, "on_notify", [&] {
+      on_keys("on_notify", [&] {
         for (const K& key : due) {
           const std::size_t at = state_.find(key);
           if (at == Table::npos) continue;
@@ -400,6 +433,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
             arm(at, wanted);
             continue;
           }
+          at_ = &entry.key;
           touch(entry);
           E emit(out, entry.key, now);
           after_call(at, entry.value.logic.on_notify(emit));
@@ -428,10 +462,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
         changes.discard(k);
         return;
       }
+      at_ = &key;
       changes.put(k, recovery::encoded_view(logic->snapshot(), state_bytes_));
     };
-    guarded(ctx_, step_id(), std::nullopt, "snapshot",
-            [&] { touched_.drain(state_, order_.open(), put); });
+    on_keys("snapshot", [&] { touched_.drain(state_, order_.open(), put); });
     snapshot_bytes_ = changes.byte_size() + changes.byte_size() / 8;
     snapshots_->write(ctx_.index(), std::move(changes));
   }
@@ -445,9 +479,10 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
                 [&](std::size_t a, std::size_t b) { return state_[a].key < state_[b].key; });
       std::vector<std::size_t> discarded;
       const Instant now = WorkerContext::now();
-      guarded(ctx_, step_id(), std::nullopt, "on_eof", [&] {
+      on_keys("on_eof", [&] {
         for (std::size_t at : order) {
           auto& entry = state_[at];
+          at_ = &entry.key;
           touch(entry);
           E emit(out, entry.key, now);
           if (entry.value.logic.on_eof(emit) == StateAction::discard) discarded.push_back(at);
@@ -467,6 +502,7 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   WorkerContext& ctx_;
   Outs outs_;
   Builder builder_;
+  const K* at_ = nullptr;  // the key whose logic runs (or is built), for its errors
   Table state_;
   TimerHeap timers_;
   EpochOrder<Item> order_{ctx_.start_epoch()};

@@ -36,7 +36,7 @@ class FlatMapBatchNode final : public PassNode, public Receiver<T> {
   FlatMapBatchNode(std::string step_id, WorkerContext& ctx, Output<U>& out, F f)
       : PassNode(std::move(step_id)), ctx_(ctx), out_(out), mapper_(std::move(f)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
-    out_.emit(e, guarded(ctx_, step_id(), std::nullopt, "mapper",
+    out_.emit(e, guarded(ctx_, step_id(), std::nullopt, nullptr,
                          [&]() -> std::vector<U> { return mapper_(std::move(items)); }));
   }
   void on_frontier(Epoch f) override {
@@ -61,7 +61,7 @@ class BranchNode final : public PassNode, public Receiver<T> {
         predicate_(std::move(p)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
     std::vector<T> yes;
-    guarded(ctx_, step_id(), std::nullopt, "predicate", [&] {
+    guarded(ctx_, step_id(), std::nullopt, nullptr, [&] {
       std::size_t keep = 0;
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (predicate_(static_cast<const T&>(items[i]))) {
@@ -148,7 +148,7 @@ class InspectDebugNode final : public PassNode, public Receiver<T> {
   InspectDebugNode(std::string step_id, WorkerContext& ctx, Output<T>& out, F f)
       : PassNode(std::move(step_id)), ctx_(ctx), out_(out), inspector_(std::move(f)) {}
   void on_batch(Epoch e, std::vector<T>&& items) override {
-    guarded(ctx_, step_id(), std::nullopt, "inspector", [&] {
+    guarded(ctx_, step_id(), std::nullopt, nullptr, [&] {
       for (const auto& x : items) inspector_(step_id(), x, e, ctx_.index());
     });
     out_.emit(e, std::move(items));
