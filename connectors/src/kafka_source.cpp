@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "kafka_client.hpp"
+#include "weir/core/log.hpp"
 
 namespace weir::kafka {
 
@@ -39,6 +40,20 @@ std::string text_of(rd_kafka_error_t* error) {
   return s;
 }
 
+/// The result of an asynchronous offset commit (served by rd_kafka_poll): a failure is
+/// worth a warning, not the run (the offsets weir resumes from are in its own store).
+void commit_result(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                   rd_kafka_topic_partition_list_t* offsets, void* /*opaque*/) {
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = offsets->elems[i];
+    const rd_kafka_resp_err_t e = err != RD_KAFKA_RESP_ERR_NO_ERROR ? err : p.err;
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      log::warn("kafka topic '{}' partition {}: the consumer group did not take offset {}: {}",
+                p.topic, p.partition, p.offset, rd_kafka_err2str(e));
+    }
+  }
+}
+
 /// "<partition>-<topic>" -> (topic, partition)
 std::pair<std::string, std::int32_t> parse_part(const std::string& name) {
   const auto dash = name.find('-');
@@ -63,7 +78,10 @@ class KafkaSource::Consumer {
                                  {"auto.offset.reset", "error"},
                                  {"fetch.wait.max.ms", "100"},
                                  {"log_level", "3"}},
-                                o.properties)) {}
+                                o.properties,
+                                [](rd_kafka_conf_t* conf) {
+                                  rd_kafka_conf_set_offset_commit_cb(conf, commit_result);
+                                })) {}
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
   ~Consumer() { rd_kafka_consumer_close(rk_.get()); }
@@ -163,7 +181,27 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
     return clock().now() + idle_;
   }
 
-  [[nodiscard]] std::int64_t snapshot() override { return next_; }
+  [[nodiscard]] std::int64_t snapshot() override {
+    snapshotted_ = next_;
+    return next_;
+  }
+
+  /// The offset the epoch stored is durable: the consumer group hears it, so Kafka's lag
+  /// tools see where weir is. Asynchronously (a failure is logged), but at the end of the
+  /// partition synchronously, since the consumer may close right after.
+  void on_epoch_committed(Epoch /*epoch*/) override {
+    if (!snapshotted_ || snapshotted_ == group_offset_) {
+      return;
+    }
+    auto list = one_partition(topic_, partition_, *snapshotted_);
+    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_->get(), list.get(), ended() ? 0 : 1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      log::warn("{}: cannot commit offset {} to the consumer group: {}", where(), *snapshotted_,
+                rd_kafka_err2str(err));
+      return;
+    }
+    group_offset_ = snapshotted_;
+  }
 
   /// The high watermark librdkafka last heard in a fetch response (cached: no broker call)
   /// minus the next offset to read.
@@ -237,6 +275,8 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
   std::vector<rd_kafka_message_t*> buffer_;
   detail::Queue queue_;
   bool assigned_ = false;
+  std::optional<std::int64_t> snapshotted_;   // the offset the last snapshot() gave
+  std::optional<std::int64_t> group_offset_;  // the offset last committed to the group
   Ms idle_{0};
 };
 

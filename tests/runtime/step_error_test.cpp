@@ -102,8 +102,9 @@ TEST_CASE("a logic handed to stateful_batch directly names its method, the call 
 TEST_CASE("an error names the worker that owns the key") {
   const std::size_t owner = weir::stable_hash(std::string("friday")) % 3;
   CHECK(error_of_keyed([](auto& s) { return weir::op::reduce_final("sums", s, no_13); }, 3) ==
-        "step 'e.sums.final' failed in op::reduce_final(\"sums\") (worker " +
-            std::to_string(owner) + ", key 'friday'): 13 is unlucky");
+        fmt::format("step 'e.sums.final' failed in op::reduce_final(\"sums\") (worker {}, key "
+                    "'friday'): 13 is unlucky",
+                    owner));
 }
 
 TEST_CASE("a number key shows as the number, a key fmt cannot show is left out") {

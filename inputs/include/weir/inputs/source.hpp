@@ -13,7 +13,9 @@
 //    next_batch returned. It is never called after close().
 //  * close() runs once per built partition: when it ends, or when the run is torn down.
 //  * on_epoch_committed(epoch) runs once an epoch covering the partition's items is durable
-//    in the recovery store (only with recovery on).
+//    in the recovery store (only with recovery on), before the partition is polled again:
+//    the last snapshot() it gave is then the one that epoch stored. A partition that ended
+//    is closed only after it hears of the epoch that stored its end.
 //  * set_waker(wake) hands the partition a way to wake its worker from another thread: the
 //    worker then polls the partition without waiting for next_awake.
 //  * lag() is asked after every next_batch that did not end the partition: how many items

@@ -13,6 +13,13 @@
 // Where it stops: with `tail` false (the default), at the end of the partition as it was
 // when the partition was built (its high watermark); with `tail` true, never.
 //
+// The consumer group (recovery on): when an epoch is committed in the recovery store, each
+// partition commits to the group (`group.id`, default "weir") the offset that epoch stored,
+// so Kafka's own tools (kafka-consumer-groups, lag exporters) see how far weir has come, and
+// a run with StartOffset::committed and no store starts there. Commits are asynchronous (a
+// failure is a warning: weir resumes from its own store, never from the group), the last
+// one of a partition that ends synchronous. Without recovery nothing is committed.
+//
 // Errors: a missing topic, or brokers that do not answer within `timeout`, are errors when
 // the dataflow is built, naming the topic and brokers. A broker error on a partition
 // (OnError::raise) stops the run naming the topic and partition, or (OnError::emit) becomes

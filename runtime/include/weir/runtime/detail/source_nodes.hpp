@@ -16,6 +16,11 @@
 // Snapshots (recovery on): each fixed partition's state is written, keyed by its name, when
 // an epoch closes and when the partition ends (its position after the last item), so a
 // resumed run rebuilds it where the last committed epoch left it.
+//
+// Commits (recovery on): on_epoch_committed(e) reaches every partition before it is polled
+// again, so the last snapshot() it gave is the one of epoch e (a source runs epoch e + 1 only
+// once e is committed). A partition that ended stays open until the epoch of its last
+// snapshot is committed, hears that, and is closed then.
 
 #include <algorithm>
 #include <atomic>
@@ -54,6 +59,7 @@ class SourceNode final : public Node {
     std::uint64_t read = 0;             // items this run
     metrics::Counter* items = nullptr;  // weir_source_items_total
     metrics::Gauge* lag = nullptr;      // weir_source_lag, once the partition tells one
+    std::optional<Epoch> ended_in{};    // it ended in this epoch and waits for its commit
   };
 
   SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
@@ -61,7 +67,8 @@ class SourceNode final : public Node {
         ctx_(ctx),
         out_(out),
         epoch_(ctx.start_epoch()),
-        epoch_started_(WorkerContext::now()) {}
+        epoch_started_(WorkerContext::now()),
+        heard_(ctx.snapshots() != nullptr ? ctx.snapshots()->committed() : 0) {}
 
   void add_partition(std::optional<std::string> name,
                      std::unique_ptr<StatelessSourcePartition<X>> part,
@@ -83,6 +90,7 @@ class SourceNode final : public Node {
   }
 
   bool poll(WorkerContext& ctx) override {
+    deliver_commits();
     if (finished_) return false;
     if (!started_) {  // a resumed run starts past epoch 1
       started_ = true;
@@ -97,14 +105,19 @@ class SourceNode final : public Node {
     bool produced = false;
     bool ended = false;
     for (auto& s : polled_) {
-      if (!s.part) continue;
+      if (!s.part || s.ended_in) continue;
       if (s.awake > now && !s.woken->exchange(false, std::memory_order_acq_rel)) continue;
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
       if (!batch) {
         log::info("step '{}' partition '{}' ended after {} items", step_id(), part_name(s), s.read);
-        write_snapshots(&s);
-        close(s);
+        if (ctx.snapshots() != nullptr) {
+          write_snapshots(&s);
+          s.ended_in = epoch_;  // closed once that is committed
+          ++waiting_;
+        } else {
+          close(s);
+        }
         ended = true;
         continue;
       }
@@ -120,8 +133,9 @@ class SourceNode final : public Node {
           guarded(ctx, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
       s.awake = awake ? *awake : (empty ? now + kEmptyPollCooldown : now);
     }
-    if (ended && std::none_of(polled_.begin(), polled_.end(),
-                              [](const Polled& s) { return s.part != nullptr; })) {
+    if (ended && std::none_of(polled_.begin(), polled_.end(), [](const Polled& s) {
+          return s.part != nullptr && !s.ended_in;
+        })) {
       finish();
       return true;
     }
@@ -138,7 +152,7 @@ class SourceNode final : public Node {
     std::optional<Instant> at;
     if (polled_.empty()) return WorkerContext::now();
     for (const auto& s : polled_) {
-      if (!s.part) continue;
+      if (!s.part || s.ended_in) continue;
       const Instant a = s.woken->load(std::memory_order_acquire) ? WorkerContext::now() : s.awake;
       if (!at || a < *at) at = a;
     }
@@ -152,14 +166,7 @@ class SourceNode final : public Node {
   [[nodiscard]] bool finished() const override { return finished_; }
   [[nodiscard]] Epoch end_epoch() const override { return finished_ ? epoch_ + 1 : 0; }
 
-  void on_committed(Epoch epoch) override {
-    for (auto& s : polled_) {
-      if (s.part) {
-        guarded(ctx_, step_id(), s.name, "on_epoch_committed",
-                [&] { s.part->on_epoch_committed(epoch); });
-      }
-    }
-  }
+  void on_committed(Epoch /*epoch*/) override { deliver_commits(); }
 
   void teardown(WorkerContext& /*ctx*/) override {
     for (auto& s : polled_) {
@@ -191,13 +198,35 @@ class SourceNode final : public Node {
     return ctx_.shared().probe() >= epoch_ && (w == nullptr || w->committed() >= epoch_) &&
            ctx_.shared().backlog_ok();
   }
+  // Tells every partition of the newest committed epoch, if it has not heard of it, and
+  // closes the ended ones whose end is committed.
+  void deliver_commits() {
+    const recovery::SnapshotWriter* w = ctx_.snapshots();
+    if (w == nullptr) return;
+    const Epoch committed = w->committed();  // every epoch below it
+    if (committed > heard_) {
+      heard_ = committed;
+      for (auto& s : polled_) {
+        if (!s.part) continue;
+        guarded(ctx_, step_id(), s.name, "on_epoch_committed",
+                [&] { s.part->on_epoch_committed(committed - 1); });
+      }
+    }
+    if (waiting_ == 0) return;
+    for (auto& s : polled_) {
+      if (s.part && s.ended_in && *s.ended_in < committed) {
+        --waiting_;
+        close(s);
+      }
+    }
+  }
   // Writes the state of `one` partition, or of every open one, as of the current epoch.
   void write_snapshots(Polled* one = nullptr) {
     recovery::SnapshotWriter* w = ctx_.snapshots();
     if (w == nullptr) return;
     recovery::StateChanges changes(step_id(), epoch_);
     auto add = [&](Polled& s) {
-      if (!s.part || !s.snapshot) return;
+      if (!s.part || !s.snapshot || (one == nullptr && s.ended_in)) return;
       auto [key, state] = guarded(ctx_, step_id(), s.name, "snapshot", s.snapshot);
       changes.put(key, state);
     };
@@ -228,6 +257,8 @@ class SourceNode final : public Node {
   std::vector<Polled> polled_;
   Epoch epoch_;
   Instant epoch_started_;
+  Epoch heard_;  // the committed() whose epoch the partitions last heard of
+  std::size_t waiting_ = 0;  // ended partitions waiting for their end's commit
   bool started_ = false;
   bool finished_ = false;
 };
