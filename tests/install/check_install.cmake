@@ -8,6 +8,15 @@
 #   MODE=subdirectory: add_subdirectory(weir's source) with WEIR_KAFKA=OFF: the core.
 # Each program prints "sum=30".
 
+# expect_sum(NAME EXE): runs EXE, which must print "sum=30" and exit 0.
+function(expect_sum name exe)
+  execute_process(COMMAND ${exe} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(rc OR NOT out STREQUAL "sum=30\n")
+    message(FATAL_ERROR "the consumer (${name}) printed '${out}' and exited with ${rc}")
+  endif()
+  message(STATUS "consumer (${name}): sum=30")
+endfunction()
+
 # consumer(NAME [ARGS...]): configures, builds and runs the consumer with cmake ARGS.
 function(consumer name)
   set(dir ${WORK_DIR}/${name})
@@ -22,11 +31,7 @@ function(consumer name)
   if(rc)
     message(FATAL_ERROR "building the consumer (${name}) failed: ${rc}")
   endif()
-  execute_process(COMMAND ${dir}/consumer RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-  if(rc OR NOT out STREQUAL "sum=30\n")
-    message(FATAL_ERROR "the consumer (${name}) printed '${out}' and exited with ${rc}")
-  endif()
-  message(STATUS "consumer (${name}): sum=30")
+  expect_sum(${name} ${dir}/consumer)
 endfunction()
 
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -68,13 +73,10 @@ if(rc)
 endif()
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 separate_arguments(cxx_flags UNIX_COMMAND "${CXX_FLAGS} ${LINKER_FLAGS}")
-execute_process(COMMAND ${CXX} ${CONSUMER_DIR}/main.cpp -o ${WORK_DIR}/consumer_pc ${cxx_flags}
-                        ${pc_flags}
+execute_process(COMMAND ${CXX} -DWEIR_CONSUMER_ALL ${CONSUMER_DIR}/main.cpp
+                        -o ${WORK_DIR}/consumer_pc ${cxx_flags} ${pc_flags}
                 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "building the consumer with pkg-config's flags failed: ${rc}")
 endif()
-execute_process(COMMAND ${WORK_DIR}/consumer_pc RESULT_VARIABLE rc OUTPUT_VARIABLE out)
-if(rc OR NOT out STREQUAL "sum=30\n")
-  message(FATAL_ERROR "the pkg-config consumer printed '${out}' and exited with ${rc}")
-endif()
+expect_sum(pkg-config ${WORK_DIR}/consumer_pc)

@@ -1,8 +1,15 @@
-// A program built against an installed weir: doubles 1..5 and prints the sum.
+// A program built against weir: doubles 1..5 and prints the sum. With WEIR_CONSUMER_ALL it
+// includes everything (weir/weir.hpp, weir::weir); else only the core headers it uses.
 #include <cstdio>
-#include <vector>
 
+#ifdef WEIR_CONSUMER_ALL
 #include <weir/weir.hpp>
+#else
+#include <weir/connectors/testing/testing_sink.hpp>
+#include <weir/connectors/testing/testing_source.hpp>
+#include <weir/operators/stateless.hpp>
+#include <weir/runtime/run.hpp>
+#endif
 
 int main() {
   weir::Dataflow flow("consumer");

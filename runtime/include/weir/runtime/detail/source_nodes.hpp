@@ -105,7 +105,9 @@ class SourceNode final : public Node {
     bool produced = false;
     bool ended = false;
     for (auto& s : polled_) {
-      if (!s.part || s.ended_in) continue;
+      if (!s.part || s.ended_in) {
+        continue;
+      }
       if (s.awake > now && !s.woken->exchange(false, std::memory_order_acq_rel)) continue;
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
@@ -133,9 +135,8 @@ class SourceNode final : public Node {
           guarded(ctx, step_id(), s.name, "next_awake", [&] { return s.part->next_awake(); });
       s.awake = awake ? *awake : (empty ? now + kEmptyPollCooldown : now);
     }
-    if (ended && std::none_of(polled_.begin(), polled_.end(), [](const Polled& s) {
-          return s.part != nullptr && !s.ended_in;
-        })) {
+    if (ended && std::none_of(polled_.begin(), polled_.end(),
+                              [](const Polled& s) { return s.part != nullptr && !s.ended_in; })) {
       finish();
       return true;
     }
@@ -152,7 +153,9 @@ class SourceNode final : public Node {
     std::optional<Instant> at;
     if (polled_.empty()) return WorkerContext::now();
     for (const auto& s : polled_) {
-      if (!s.part || s.ended_in) continue;
+      if (!s.part || s.ended_in) {
+        continue;
+      }
       const Instant a = s.woken->load(std::memory_order_acquire) ? WorkerContext::now() : s.awake;
       if (!at || a < *at) at = a;
     }
@@ -202,17 +205,22 @@ class SourceNode final : public Node {
   // closes the ended ones whose end is committed.
   void deliver_commits() {
     const recovery::SnapshotWriter* w = ctx_.snapshots();
-    if (w == nullptr) return;
+    if (w == nullptr) {
+      return;
+    }
     const Epoch committed = w->committed();  // every epoch below it
     if (committed > heard_) {
       heard_ = committed;
       for (auto& s : polled_) {
-        if (!s.part) continue;
-        guarded(ctx_, step_id(), s.name, "on_epoch_committed",
-                [&] { s.part->on_epoch_committed(committed - 1); });
+        if (s.part) {
+          guarded(ctx_, step_id(), s.name, "on_epoch_committed",
+                  [&] { s.part->on_epoch_committed(committed - 1); });
+        }
       }
     }
-    if (waiting_ == 0) return;
+    if (waiting_ == 0) {
+      return;
+    }
     for (auto& s : polled_) {
       if (s.part && s.ended_in && *s.ended_in < committed) {
         --waiting_;
@@ -226,7 +234,9 @@ class SourceNode final : public Node {
     if (w == nullptr) return;
     recovery::StateChanges changes(step_id(), epoch_);
     auto add = [&](Polled& s) {
-      if (!s.part || !s.snapshot || (one == nullptr && s.ended_in)) return;
+      if (!s.part || !s.snapshot || (one == nullptr && s.ended_in)) {
+        return;
+      }
       auto [key, state] = guarded(ctx_, step_id(), s.name, "snapshot", s.snapshot);
       changes.put(key, state);
     };
@@ -257,7 +267,7 @@ class SourceNode final : public Node {
   std::vector<Polled> polled_;
   Epoch epoch_;
   Instant epoch_started_;
-  Epoch heard_;  // the committed() whose epoch the partitions last heard of
+  Epoch heard_;              // the committed() whose epoch the partitions last heard of
   std::size_t waiting_ = 0;  // ended partitions waiting for their end's commit
   bool started_ = false;
   bool finished_ = false;

@@ -61,17 +61,19 @@ namespace weir::detail {
 template <class K>
 std::optional<std::string> key_text(const K* key) {
   constexpr std::size_t kLongest = 200;
-  std::string text;
-  if (key == nullptr) {
-    return std::nullopt;
-  } else if constexpr (std::is_convertible_v<const K&, std::string_view>) {
-    text = fmt::format("'{}'", std::string_view(*key));
+  std::optional<std::string> text;
+  if constexpr (std::is_convertible_v<const K&, std::string_view>) {
+    if (key != nullptr) {
+      text = fmt::format("'{}'", std::string_view(*key));
+    }
   } else if constexpr (fmt::is_formattable<K>::value) {
-    text = fmt::format("{}", *key);
-  } else {
-    return std::nullopt;
+    if (key != nullptr) {
+      text = fmt::format("{}", *key);
+    }
   }
-  if (text.size() > kLongest) text = text.substr(0, kLongest) + "...";
+  if (text && text->size() > kLongest) {
+    *text = text->substr(0, kLongest) + "...";
+  }
   return text;
 }
 
@@ -286,7 +288,9 @@ class StatefulNode final : public Node, public Receiver<std::pair<K, V>> {
   // The entry of `key` (hash h), created with a fresh logic if there is none.
   std::size_t entry_of(const K& key, std::uint64_t h) {
     const std::size_t at = state_.find(key, h);
-    if (at != Table::npos) return at;
+    if (at != Table::npos) {
+      return at;
+    }
     at_ = &key;  // the builder's error names it
     return state_.insert(key, h, KeyState{builder_(std::nullopt)});
   }
