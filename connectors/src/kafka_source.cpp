@@ -78,8 +78,7 @@ class KafkaSource::Consumer {
                                  {"auto.offset.reset", "error"},
                                  {"fetch.wait.max.ms", "100"},
                                  {"log_level", "3"}},
-                                o.properties,
-                                [](rd_kafka_conf_t* conf) {
+                                o.properties, [](rd_kafka_conf_t* conf) {
                                   rd_kafka_conf_set_offset_commit_cb(conf, commit_result);
                                 })) {}
   Consumer(const Consumer&) = delete;

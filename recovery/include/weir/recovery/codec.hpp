@@ -355,8 +355,7 @@ T decode(std::string_view bytes) {
 /// Decodes into an existing value (a vector keeps its capacity); throws as decode() does.
 template <class T>
 void decode_into(std::string_view bytes, T& value) {
-  if constexpr (detail::kRawCodec<T> || std::is_same_v<T, std::string> ||
-                !SnapshotType<T>::kOk) {
+  if constexpr (detail::kRawCodec<T> || std::is_same_v<T, std::string> || !SnapshotType<T>::kOk) {
     value = decode<T>(bytes);
   } else {
     detail::BytesSource source(bytes);

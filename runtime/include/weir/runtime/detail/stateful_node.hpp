@@ -33,8 +33,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -46,6 +44,8 @@
 #include "weir/runtime/detail/exchange.hpp"
 #include "weir/runtime/detail/graph.hpp"
 #include "weir/runtime/detail/guard.hpp"
+#include "weir/runtime/detail/key_split.hpp"
+#include "weir/runtime/detail/key_text.hpp"
 #include "weir/runtime/detail/modulo.hpp"
 #include "weir/runtime/detail/scatter_buffer.hpp"
 #include "weir/runtime/detail/stateful_outputs.hpp"
@@ -55,37 +55,6 @@
 #include "weir/runtime/stateful_logic.hpp"
 
 namespace weir::detail {
-
-/// How an error shows key `*key`: a string in quotes, any other type as fmt formats it, cut
-/// to 200 characters; nothing for no key or a type fmt cannot format.
-template <class K>
-std::optional<std::string> key_text(const K* key) {
-  constexpr std::size_t kLongest = 200;
-  std::optional<std::string> text;
-  if constexpr (std::is_convertible_v<const K&, std::string_view>) {
-    if (key != nullptr) {
-      text = fmt::format("'{}'", std::string_view(*key));
-    }
-  } else if constexpr (fmt::is_formattable<K>::value) {
-    if (key != nullptr) {
-      text = fmt::format("{}", *key);
-    }
-  }
-  if (text && text->size() > kLongest) {
-    *text = text->substr(0, kLongest) + "...";
-  }
-  return text;
-}
-
-template <class K, class V>
-struct KeySplit {
-  void operator()(std::vector<std::pair<K, V>>& items,
-                  std::vector<std::vector<std::pair<K, V>>>& buckets, std::size_t self) const {
-    const Modulo owner(buckets.size());
-    split_by(items, buckets, self,
-             [&](const std::pair<K, V>& it) { return owner(stable_hash(it.first)); });
-  }
-};
 
 // Outs: where the logics' outputs go (stateful_outputs.hpp): one stream, or one per
 // alternative of a variant output.
