@@ -151,7 +151,7 @@ void worker_main(detail::RunShared& shared, const Dataflow& flow, std::size_t in
                  const RunConfig& config, recovery::SnapshotWriter* writer,
                  const recovery::ResumeState& resume) {
   detail::WorkerContext ctx(shared, index, config.epoch_interval, writer, &resume);
-  detail::WorkerGraph graph(ctx, index);
+  detail::WorkerGraph graph(ctx, ctx.index());
   auto guard = [&](auto&& f) {
     try {
       f();

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,27 @@ TEST_CASE("the window flow has late items, and a cluster finds the same ones") {
                                   [](const std::string& l) { return l.starts_with("late "); });
   CHECK(late > 0);
   CHECK(lines == run_cluster("window", 1, 1, s.dir));
+}
+
+TEST_CASE("each process's closing log line counts the items its own workers read and wrote") {
+  Scratch s;
+  const fs::path out = s.dir / "counted";
+  fs::create_directories(out);
+  std::uint64_t read = 0;
+  std::uint64_t wrote = 0;
+  const std::regex summary(
+      R"(finished: read (\d+) items \('cluster-wordcount\.words'\), wrote (\d+) items \('cluster-wordcount\.out'\))");
+  for (auto& c : start_cluster("wordcount", 3, 2, out, s.dir)) {
+    REQUIRE(c->wait() == 0);
+    const std::string log = c->output();
+    INFO(log);
+    std::smatch m;
+    REQUIRE(std::regex_search(log, m, summary));
+    read += std::stoull(m[1]);
+    wrote += std::stoull(m[2]);
+  }
+  CHECK(read == 6 * 3000);  // 6 partitions of 3,000 words
+  CHECK(wrote == lines_in(out).size());
 }
 
 TEST_CASE("one command with -p 3 runs a cluster of three local processes") {
