@@ -1,12 +1,12 @@
 // cluster: the pipeline workload (pipeline/flow.hpp) on 1 process x 2 workers and on 2
 // processes x 1 worker over loopback, and the transport against plain TCP.
 //
-//   bench_cluster [ITEMS_PER_PARTITION] [REPEATS] [KEYS]     (defaults: 25000000 3 1000)
+//   bench_cluster [ITEMS_PER_PARTITION] [REPEATS] [--keys K]  (defaults: 25000000 3, 1000 keys)
 //
-// w1x2 and p2x1 run the same dataflow with the same parameters; each must count the items
-// the other counts. p2x1 is timed from starting the two processes to both exiting, so it
-// pays for process start and the mesh's handshake too. Each p2x1 process reports the frames
-// and bytes its mesh sent (Mesh::traffic): their quotient is the batch size on the wire.
+// w1x2 and p2x1 run the same dataflow with the same parameters; each must give the other's
+// count and total of the running sums. p2x1 is timed from starting the two processes to both
+// exiting, so it pays for process start and the mesh's handshake too. Each p2x1 process reports the
+// frames and bytes its mesh sent (Mesh::traffic): their quotient is the batch size on the wire.
 //
 // The transport alone: `mesh` sends the same bytes, in frames of that size, from one mesh
 // end to another (two Mesh objects in this process, over loopback), and `raw` sends them
@@ -45,19 +45,20 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 int run_process(std::size_t id, const std::string& addresses, std::uint64_t n, std::uint64_t keys) {
+  weir_bench::quiet_logs();
   std::ifstream in(addresses);
   std::vector<std::string> list;
   for (std::string line; std::getline(in, line);) list.push_back(line);
-  const std::uint64_t count =
+  const weir_bench::Outcome got =
       weir_bench::run_pipeline(n, keys, {.workers = 1, .addresses = list, .process_id = id});
   const weir::detail::MeshTraffic sent = weir::detail::Mesh::traffic();
-  std::printf("%lu %lu %lu\n", count, sent.bytes, sent.frames);
+  std::printf("%lu %lu %lu %lu\n", got.count, got.sum, sent.bytes, sent.frames);
   return 0;
 }
 
 struct P2x1 {
   double seconds = 0;
-  std::uint64_t count = 0;
+  weir_bench::Outcome outcome;
   std::uint64_t bytes = 0;
   std::uint64_t writes = 0;
 };
@@ -106,10 +107,12 @@ P2x1 run_p2x1(std::uint64_t n, std::uint64_t keys) {
   for (const auto& out : outs) {
     std::ifstream in(out);
     std::uint64_t c = 0;
+    std::uint64_t s = 0;
     std::uint64_t b = 0;
     std::uint64_t w = 0;
-    in >> c >> b >> w;
-    r.count += c;
+    in >> c >> s >> b >> w;
+    r.outcome.count += c;
+    r.outcome.sum += s;
     r.bytes += b;
     r.writes += w;
     ::unlink(out.c_str());
@@ -185,9 +188,14 @@ int main(int argc, char** argv) {
   if (argc == 6 && std::string(argv[1]) == "--process") {
     return run_process(std::stoul(argv[2]), argv[3], std::stoull(argv[4]), std::stoull(argv[5]));
   }
-  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 25'000'000;
-  const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
-  const std::uint64_t keys = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1000;
+  const weir_bench::Args args = weir_bench::parse_args(
+      argc, argv, {.items = 25'000'000, .repeats = 3, .options = {{"keys", 1000}}},
+      "[ITEMS_PER_PARTITION] [REPEATS] [--keys K]");
+  if (!args.only.empty()) return std::fprintf(stderr, "bench_cluster has no ONLY argument\n"), 2;
+  if (args.keys() % 2 != 0) return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  const std::uint64_t n = args.items;
+  const int repeats = args.repeats;
+  const std::uint64_t keys = args.keys();
   const double total = 2.0 * static_cast<double>(n);
   std::vector<double> w1x2;
   std::vector<double> p2x1;
@@ -195,12 +203,20 @@ int main(int argc, char** argv) {
   std::vector<double> raw;
   P2x1 last;
   for (int r = 0; r < repeats; ++r) {
-    std::uint64_t c = 0;
+    weir_bench::Outcome c;
     w1x2.push_back(
         weir_bench::seconds([&] { c = weir_bench::run_pipeline(n, keys, {.workers = 2}); }));
+    const weir_bench::Outcome loop = weir_bench::run_loop(n, keys);
+    if (!(c == loop)) {
+      return std::fprintf(stderr, "w1x2: %lu items totalling %lu, the loop %lu and %lu\n", c.count,
+                          c.sum, loop.count, loop.sum),
+             1;
+    }
     last = run_p2x1(n, keys);
-    if (last.count != c) {
-      return std::fprintf(stderr, "p2x1 counted %lu, w1x2 %lu\n", last.count, c), 1;
+    if (!(last.outcome == c)) {
+      return std::fprintf(stderr, "p2x1: %lu items totalling %lu, w1x2 %lu and %lu\n",
+                          last.outcome.count, last.outcome.sum, c.count, c.sum),
+             1;
     }
     p2x1.push_back(last.seconds);
     const std::size_t chunk = last.writes > 0 ? last.bytes / last.writes : 1;

@@ -1,46 +1,78 @@
 #pragma once
 // The pipeline benchmark's dataflow, shared by the benchmarks built on it: an in-memory
-// source (2 partitions x N (key, value) items, key = index % keys) -> map (value x 2) ->
-// filter (even keys) -> key_on -> running sum per key (stateful_batch) -> a counting sink.
+// source (2 partitions x N (key, value) items) -> map (value x 2) -> filter (even keys) ->
+// key_on -> running sum per key (stateful_batch) -> a sink adding up count and sums.
+//
+// Each partition owns half the keys (Items), so every key's items come from one
+// partition in order: the running sums, and so their total, are the same on any number of
+// workers and processes, and the hand-written baselines can check them exactly.
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <weir/weir.hpp>
+
+#include "bench_support.hpp"
 
 namespace weir_bench {
 
 using Item = std::pair<std::uint64_t, std::uint64_t>;
 constexpr std::size_t kBatch = 4096;
 
+/// The items of partition p (0 or 1) over `keys` keys, from item `start` on: partition p
+/// owns keys [p * keys/2, (p+1) * keys/2); item i is (p * keys/2 + i % (keys/2), i).
+/// REQUIRES: keys is even and > 0.
+class Items {
+ public:
+  Items(std::uint64_t p, std::uint64_t keys, std::uint64_t start)
+      : first_key_(p * (keys / 2)), keys_(start, keys / 2), i_(start) {}
+  Item next() { return {first_key_ + keys_.next(), i_++}; }
+  [[nodiscard]] std::uint64_t position() const { return i_; }
+
+ private:
+  std::uint64_t first_key_;
+  Cycle keys_;
+  std::uint64_t i_;
+};
+
+/// What the sink saw: items and the total of the running sums.
+struct Outcome {
+  std::uint64_t count = 0;
+  std::uint64_t sum = 0;  // modulo 2^64
+  bool operator==(const Outcome&) const = default;
+};
+
 class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
  public:
   Generated(std::uint64_t n, std::uint64_t keys) : n_(n), keys_(keys) {}
   std::vector<std::string> list_parts() const override { return {"p0", "p1"}; }
   std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> build_part(
-      const std::string&, const std::string&, std::optional<std::uint64_t> resume) const override {
-    return std::make_unique<Part>(n_, keys_, resume.value_or(0));
+      const std::string&, const std::string& part,
+      std::optional<std::uint64_t> resume) const override {
+    return std::make_unique<Part>(part == "p0" ? 0 : 1, n_, keys_, resume.value_or(0));
   }
 
  private:
   struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
-    Part(std::uint64_t n, std::uint64_t keys, std::uint64_t i) : n(n), keys(keys), i(i) {}
+    Part(std::uint64_t p, std::uint64_t n, std::uint64_t keys, std::uint64_t i)
+        : n(n), items(p, keys, i) {}
     weir::NextBatch<Item> next_batch() override {
+      const std::uint64_t i = items.position();
       if (i >= n) return weir::end_of_partition;
-      std::uint64_t end = std::min(n, i + kBatch);
+      const std::uint64_t size = std::min<std::uint64_t>(n - i, kBatch);
       std::vector<Item> out;
-      out.reserve(end - i);
-      for (; i < end; ++i) out.emplace_back(i % keys, i);
+      out.reserve(size);
+      for (std::uint64_t j = 0; j < size; ++j) out.push_back(items.next());
       return out;
     }
-    std::uint64_t snapshot() override { return i; }
+    std::uint64_t snapshot() override { return items.position(); }
     std::uint64_t n;
-    std::uint64_t keys;
-    std::uint64_t i;
+    Items items;
   };
   std::uint64_t n_;
   std::uint64_t keys_;
@@ -57,30 +89,37 @@ struct RunningSum {
   std::uint64_t snapshot() const { return sum; }
 };
 
-class CountingSink final : public weir::DynamicSink<std::pair<std::uint64_t, std::uint64_t>> {
+/// Adds up the items and their values (the running sums) it is given.
+class SummingSink final : public weir::DynamicSink<std::pair<std::uint64_t, std::uint64_t>> {
  public:
-  explicit CountingSink(std::atomic<std::uint64_t>& count) : count_(&count) {}
+  struct Tally {
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> sum{0};
+  };
+  explicit SummingSink(Tally& tally) : tally_(&tally) {}
   std::unique_ptr<weir::StatelessSinkPartition<std::pair<std::uint64_t, std::uint64_t>>> build(
       const std::string&, std::size_t, std::size_t) const override {
-    return std::make_unique<Part>(*count_);
+    return std::make_unique<Part>(*tally_);
   }
 
  private:
   struct Part final : weir::StatelessSinkPartition<std::pair<std::uint64_t, std::uint64_t>> {
-    explicit Part(std::atomic<std::uint64_t>& c) : count(c) {}
+    explicit Part(Tally& t) : tally(t) {}
     void write_batch(std::vector<std::pair<std::uint64_t, std::uint64_t>>&& items) override {
-      count.fetch_add(items.size(), std::memory_order_relaxed);
+      std::uint64_t s = 0;
+      for (const auto& x : items) s += x.second;
+      tally.count.fetch_add(items.size(), std::memory_order_relaxed);
+      tally.sum.fetch_add(s, std::memory_order_relaxed);
     }
-    std::atomic<std::uint64_t>& count;
+    Tally& tally;
   };
-  std::atomic<std::uint64_t>* count_;
+  Tally* tally_;
 };
 
-/// The pipeline on `config`: 2 partitions x n items over `keys` keys; returns the items the
-/// sink counted.
-inline std::uint64_t run_pipeline(std::uint64_t n, std::uint64_t keys,
-                                  const weir::RunConfig& config) {
-  std::atomic<std::uint64_t> count{0};
+/// The pipeline on `config`: 2 partitions x n items over `keys` keys (even); returns what
+/// the sink saw.
+inline Outcome run_pipeline(std::uint64_t n, std::uint64_t keys, const weir::RunConfig& config) {
+  SummingSink::Tally tally;
   weir::Dataflow flow("pipeline");
   auto items = weir::op::input("gen", flow, Generated(n, keys));
   auto doubled = weir::op::map("double", items, [](Item x) { return Item{x.first, x.second * 2}; });
@@ -88,9 +127,27 @@ inline std::uint64_t run_pipeline(std::uint64_t n, std::uint64_t keys,
   auto keyed = weir::op::key_on("key", even, [](const Item& x) { return x.first; });
   auto sums = weir::op::stateful_batch(
       "sum", keyed, [](std::optional<std::uint64_t> s) { return RunningSum{s.value_or(0)}; });
-  weir::op::output("count", sums, CountingSink(count));
+  weir::op::output("count", sums, SummingSink(tally));
   weir::run(flow, config);
-  return count.load();
+  return {tally.count.load(), tally.sum.load()};
+}
+
+/// The same work by hand on one thread: Items, x2, even keys, a running sum per key in a
+/// std::unordered_map, count and total of the running sums.
+inline Outcome run_loop(std::uint64_t n, std::uint64_t keys) {
+  std::unordered_map<std::uint64_t, std::uint64_t> sums;
+  Outcome out;
+  for (std::uint64_t p = 0; p < 2; ++p) {
+    Items items(p, keys, 0);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      Item x = items.next();
+      x.second *= 2;
+      if (x.first % 2 != 0) continue;
+      out.sum += (sums[x.first] += x.second);
+      ++out.count;
+    }
+  }
+  return out;
 }
 
 }  // namespace weir_bench

@@ -1,8 +1,8 @@
 #pragma once
-// The window bench's events and their source: 2 partitions x N events, 1,000 keys (each
-// partition owns 500), event time advancing 1 ms per event in each partition, in batches of
+// The window bench's events and their source: 2 partitions x N events over K keys (each
+// partition owns K/2), event time advancing 1 ms per event in each partition, in batches of
 // 4,096. The source is compiled in its own file (generated.cpp), so that its code does not
-// change with how much of the runtime main.cpp's compiler inlines; make_event is inline here,
+// change with how much of the runtime main.cpp's compiler inlines; Events is inline here,
 // for the hand-written loop too.
 
 #include <cstddef>
@@ -15,6 +15,8 @@
 
 #include <weir/weir.hpp>
 
+#include "bench_support.hpp"
+
 namespace window_bench {
 
 struct Event {
@@ -26,17 +28,31 @@ struct Event {
   }
 };
 using Item = std::pair<std::uint64_t, Event>;  // (key, event)
-constexpr std::uint64_t kKeysPerPartition = 500;
 constexpr std::size_t kBatch = 4096;
 
-inline Item make_event(std::uint64_t partition, std::uint64_t i) {
-  return {(i % kKeysPerPartition) * 2 + partition, Event{i, i}};
-}
+/// The events of `partition` (0 or 1), which owns `per_partition` keys (the even or the odd
+/// ones), from event `start` on: event i is ((i % per_partition) * 2 + partition, {i, i}).
+class Events {
+ public:
+  Events(std::uint64_t partition, std::uint64_t per_partition, std::uint64_t start)
+      : partition_(partition), keys_(start, per_partition), i_(start) {}
+  Item next() {
+    const std::uint64_t i = i_++;
+    return {keys_.next() * 2 + partition_, Event{i, i}};
+  }
+  [[nodiscard]] std::uint64_t position() const { return i_; }
 
-/// Partitions "p0" and "p1", each of n events; resumes at the index it snapshotted.
+ private:
+  std::uint64_t partition_;
+  weir_bench::Cycle keys_;
+  std::uint64_t i_;
+};
+
+/// Partitions "p0" and "p1", each of n events over `per_partition` keys; resumes at the
+/// index it snapshotted.
 class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
  public:
-  explicit Generated(std::uint64_t n) : n_(n) {}
+  Generated(std::uint64_t n, std::uint64_t per_partition) : n_(n), per_partition_(per_partition) {}
   std::vector<std::string> list_parts() const override;
   std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> build_part(
       const std::string& step_id, const std::string& part,
@@ -44,6 +60,7 @@ class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t>
 
  private:
   std::uint64_t n_;
+  std::uint64_t per_partition_;
 };
 
 }  // namespace window_bench

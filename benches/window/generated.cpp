@@ -7,24 +7,24 @@ namespace window_bench {
 namespace {
 
 struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
-  Part(std::uint64_t p, std::uint64_t n, std::uint64_t i) : p(p), n(n), i(i) {}
+  Part(std::uint64_t p, std::uint64_t n, std::uint64_t per_partition, std::uint64_t i)
+      : n(n), events(p, per_partition, i) {}
   weir::NextBatch<Item> next_batch() override {
+    const std::uint64_t i = events.position();
     if (i >= n) {
       return weir::end_of_partition;
     }
-    const std::uint64_t end = std::min(n, i + kBatch);
+    const std::uint64_t size = std::min<std::uint64_t>(n - i, kBatch);
     std::vector<Item> out;
-    out.reserve(end - i);
-    for (std::uint64_t j = i; j < end; ++j) {
-      out.push_back(make_event(p, j));  // (a local counter: the stores cannot change it)
+    out.reserve(size);
+    for (std::uint64_t j = 0; j < size; ++j) {
+      out.push_back(events.next());
     }
-    i = end;
     return out;
   }
-  std::uint64_t snapshot() override { return i; }
-  std::uint64_t p;
+  std::uint64_t snapshot() override { return events.position(); }
   std::uint64_t n;
-  std::uint64_t i;
+  Events events;
 };
 
 }  // namespace
@@ -34,7 +34,7 @@ std::vector<std::string> Generated::list_parts() const { return {"p0", "p1"}; }
 std::unique_ptr<weir::StatefulSourcePartition<Item, std::uint64_t>> Generated::build_part(
     const std::string& /*step_id*/, const std::string& part,
     std::optional<std::uint64_t> resume) const {
-  return std::make_unique<Part>(part == "p0" ? 0 : 1, n_, resume.value_or(0));
+  return std::make_unique<Part>(part == "p0" ? 0 : 1, n_, per_partition_, resume.value_or(0));
 }
 
 }  // namespace window_bench

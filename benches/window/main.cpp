@@ -1,10 +1,13 @@
-// window: in-memory source (2 partitions x N events, 1,000 keys: each partition owns 500,
-// event time advancing 1 ms per event in each partition) -> 1-second tumbling windows on
+// window: in-memory source (2 partitions x N events over K keys: each partition owns K/2,
+// event time advancing 1 ms per event in each partition) -> tumbling windows (1 s) on
 // event time (per-key watermark, no wait) -> sum per key and window -> a counting sink;
 // weir on 1 and 2 workers against a hand-written loop doing the same work; and weir_keyed,
 // the same events summed per key with no windows (what the runtime alone costs).
 //
-//   bench_window [EVENTS_PER_PARTITION] [REPEATS] [ONLY]     (defaults: 10000000 3)
+//   bench_window [EVENTS_PER_PARTITION] [REPEATS] [ONLY] [--keys K] [--window-ms MS]
+//                                           (defaults: 10000000 3, 1000 keys, 1000 ms windows)
+//
+// Every run must give the loop's window count and total; weir_keyed the loop's total.
 //
 // ONLY = baseline, keyed, w1 or w2 runs just that one (for profiling) and writes no results.
 
@@ -23,9 +26,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using window_bench::Event;
+using window_bench::Events;
 using window_bench::Generated;
 using window_bench::Item;
-using window_bench::make_event;
 using Result = std::pair<std::uint64_t, std::pair<weir::window::WindowId, std::uint64_t>>;
 const weir::Instant kStart = weir::Instant{} + std::chrono::hours(24 * 365 * 50);
 
@@ -62,15 +65,17 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
 };
 
-Outcome run_weir(std::uint64_t n, std::size_t workers) {
+Outcome run_weir(std::uint64_t n, std::uint64_t per_partition, std::uint64_t window_ms,
+                 std::size_t workers) {
   Tally tally;
   std::atomic<std::uint64_t> late{0};
   weir::Dataflow flow("window");
-  auto events = weir::op::input("gen", flow, Generated(n));
+  auto events = weir::op::input("gen", flow, Generated(n, per_partition));
   auto clock = weir::window::EventClock(
       [](const Event& e) { return kStart + std::chrono::milliseconds(e.ms); }, 0s);
   auto sums = weir::window::fold_window(
-      "sum", events, clock, weir::window::TumblingWindower(1s, kStart),
+      "sum", events, clock,
+      weir::window::TumblingWindower(std::chrono::milliseconds(window_ms), kStart),
       [] { return std::uint64_t{0}; },
       [](std::uint64_t acc, const Event& e) { return acc + e.value; },
       [](std::uint64_t a, std::uint64_t b) { return a + b; }, weir::window::WindowOrder::arrival);
@@ -98,10 +103,10 @@ struct KeySum {
   std::uint64_t snapshot() const { return sum; }
 };
 
-Outcome run_keyed(std::uint64_t n) {
+Outcome run_keyed(std::uint64_t n, std::uint64_t per_partition) {
   Tally tally;
   weir::Dataflow flow("keyed");
-  auto events = weir::op::input("gen", flow, Generated(n));
+  auto events = weir::op::input("gen", flow, Generated(n, per_partition));
   auto sums = weir::op::stateful_batch(
       "sum", events, [](std::optional<std::uint64_t> s) { return KeySum{s.value_or(0)}; });
   weir::op::output("count", sums, CountingSink(tally));
@@ -109,7 +114,7 @@ Outcome run_keyed(std::uint64_t n) {
   return {tally.windows.load(), tally.sum.load()};
 }
 
-Outcome run_baseline(std::uint64_t n) {
+Outcome run_baseline(std::uint64_t n, std::uint64_t per_partition, std::uint64_t window_ms) {
   struct Open {
     std::int64_t window = -1;
     std::uint64_t sum = 0;
@@ -119,15 +124,16 @@ Outcome run_baseline(std::uint64_t n) {
   Outcome out;
   std::uint64_t late = 0;
   for (std::uint64_t p = 0; p < 2; ++p) {
+    Events events(p, per_partition, 0);
     for (std::uint64_t i = 0; i < n; ++i) {
-      const Item it = make_event(p, i);
+      const Item it = events.next();
       Open& k = keys[it.first];
       if (it.second.ms < k.watermark) {
         ++late;
         continue;
       }
       k.watermark = it.second.ms;
-      const auto w = static_cast<std::int64_t>(it.second.ms / 1000);
+      const auto w = static_cast<std::int64_t>(it.second.ms / window_ms);
       if (w != k.window) {
         if (k.window >= 0) {
           ++out.windows;
@@ -152,23 +158,33 @@ Outcome run_baseline(std::uint64_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 10'000'000;
-  const int repeats = argc > 2 ? std::atoi(argv[2]) : 3;
+  const weir_bench::Args args = weir_bench::parse_args(
+      argc, argv,
+      {.items = 10'000'000, .repeats = 3, .options = {{"keys", 1000}, {"window-ms", 1000}}},
+      "[EVENTS_PER_PARTITION] [REPEATS] [ONLY] [--keys K] [--window-ms MS]");
+  const std::uint64_t window_ms = args.option("window-ms");
+  const std::uint64_t n = args.items;
+  const int repeats = args.repeats;
+  if (args.keys() % 2 != 0) return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  const std::uint64_t per = args.keys() / 2;
   const double total = 2.0 * static_cast<double>(n);
-  if (argc > 3) {
-    const std::string only = argv[3];
+  if (!args.only.empty()) {
+    const std::string& only = args.only;
     Outcome o;
     double s = 0;
     if (only == "baseline") {
-      s = weir_bench::seconds([&] { o = run_baseline(n); });
+      s = weir_bench::seconds([&] { o = run_baseline(n, per, window_ms); });
     } else if (only == "keyed") {
-      s = weir_bench::seconds([&] { o = run_keyed(n); });
+      s = weir_bench::seconds([&] { o = run_keyed(n, per); });
     } else if (only == "w1" || only == "w2") {
-      s = weir_bench::seconds([&] { o = run_weir(n, only == "w2" ? 2 : 1); });
+      s = weir_bench::seconds([&] { o = run_weir(n, per, window_ms, only == "w2" ? 2 : 1); });
     } else {
-      return std::fprintf(stderr, "ONLY must be baseline, keyed, w1 or w2, not '%s'\n", argv[3]), 2;
+      return std::fprintf(stderr, "ONLY must be baseline, keyed, w1 or w2, not '%s'\n",
+                          only.c_str()),
+             2;
     }
-    std::printf("%s: %.3e events/s (%lu windows)\n", argv[3], total / s, o.windows);
+    std::printf("%s: %.3e events/s (%lu windows totalling %lu)\n", only.c_str(), total / s,
+                o.windows, o.sum);
     return 0;
   }
   std::vector<double> base;
@@ -178,18 +194,18 @@ int main(int argc, char** argv) {
   Outcome expected;
   for (int r = 0; r < repeats; ++r) {
     Outcome o;
-    base.push_back(weir_bench::seconds([&] { expected = run_baseline(n); }));
-    w1.push_back(weir_bench::seconds([&] { o = run_weir(n, 1); }));
+    base.push_back(weir_bench::seconds([&] { expected = run_baseline(n, per, window_ms); }));
+    w1.push_back(weir_bench::seconds([&] { o = run_weir(n, per, window_ms, 1); }));
     if (!(o == expected))
       return std::fprintf(stderr, "weir w1: %lu windows summing to %lu, expected %lu and %lu\n",
                           o.windows, o.sum, expected.windows, expected.sum),
              1;
-    keyed.push_back(weir_bench::seconds([&] { o = run_keyed(n); }));
+    keyed.push_back(weir_bench::seconds([&] { o = run_keyed(n, per); }));
     if (o.sum != expected.sum) {
       return std::fprintf(stderr, "weir keyed: sums to %lu, expected %lu\n", o.sum, expected.sum),
              1;
     }
-    w2.push_back(weir_bench::seconds([&] { o = run_weir(n, 2); }));
+    w2.push_back(weir_bench::seconds([&] { o = run_weir(n, per, window_ms, 2); }));
     if (!(o == expected))
       return std::fprintf(stderr, "weir w2: %lu windows summing to %lu, expected %lu and %lu\n",
                           o.windows, o.sum, expected.windows, expected.sum),
@@ -199,16 +215,21 @@ int main(int argc, char** argv) {
   const double r1 = total / weir_bench::median(w1);
   const double r2 = total / weir_bench::median(w2);
   const double rk = total / weir_bench::median(keyed);
-  std::printf("window: 2 partitions x %lu events, 1,000 keys, 1 s tumbling, median of %d runs\n", n,
-              repeats);
+  std::printf("window: 2 partitions x %lu events, %lu keys, %lu ms tumbling, median of %d runs\n",
+              n, args.keys(), window_ms, repeats);
   std::printf("%-10s %14s %10s\n", "run", "events/s", "ratio");
   std::printf("%-10s %14.3e %10s\n", "baseline", rb, "1.00");
   std::printf("%-10s %14.3e %10.2f  (goal >= 0.40 x baseline)\n", "weir_w1", r1, r1 / rb);
   std::printf("%-10s %14.3e %10.2f  (%.2f x weir_w1)\n", "weir_w2", r2, r2 / rb, r2 / r1);
   std::printf("%-10s %14.3e %10.2f  (no windows: a sum per key on 1 worker)\n", "weir_keyed", rk,
               rk / rb);
-  weir_bench::write_results(
-      "window",
-      {{"baseline", rb}, {"weir_w1", r1}, {"weir_w2", r2}, {"weir_keyed", rk}, {"events", total}});
+  weir_bench::write_results(weir_bench::results_name("window", args.keys(), 1000),
+                            {{"baseline", rb},
+                             {"weir_w1", r1},
+                             {"weir_w2", r2},
+                             {"w2_over_w1", r2 / r1},
+                             {"weir_keyed", rk},
+                             {"keys", static_cast<double>(args.keys())},
+                             {"events", total}});
   return 0;
 }
