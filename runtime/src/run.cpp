@@ -303,6 +303,18 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
     store->on_commit([&shared] { shared.wake_all(); });
     store->begin(config.workers);
   }
+  // a writer of the caller's (config.snapshots) wakes the workers as it commits, until the
+  // run ends (it outlives the run)
+  struct Unhook {
+    explicit Unhook(recovery::SnapshotWriter* writer) : w(writer) {}
+    recovery::SnapshotWriter* w;
+    Unhook(const Unhook&) = delete;
+    Unhook& operator=(const Unhook&) = delete;
+    ~Unhook() {
+      if (w != nullptr) w->on_commit({});
+    }
+  } unhook{!store && !remote && writer ? writer.get() : nullptr};
+  if (unhook.w != nullptr) unhook.w->on_commit([&shared] { shared.wake_all(); });
   const detail::RunSummary summary(flow, config.process_id * config.workers, config.workers);
   log::info(
       "dataflow '{}' starting: {} worker{}{}, {}", flow.id(), config.workers,

@@ -43,7 +43,8 @@ class SnapshotWriter {
   /// nothing durable never holds the run back.
   [[nodiscard]] virtual Epoch committed() const { return std::numeric_limits<Epoch>::max(); }
 
-  /// `wake` runs (on any thread) whenever committed() advances.
+  /// `wake` runs (on any thread) whenever committed() advances. A run hands its wake-up when
+  /// it starts and an empty function when it ends; the one it replaced is not called again.
   // NOLINTNEXTLINE(performance-unnecessary-value-param): an override keeps it
   virtual void on_commit(std::function<void()> /*wake*/) {}
 };

@@ -9,18 +9,26 @@
 // the epoch a resumed run starts at). The epoch closes when the epoch interval has passed
 // since it opened (also while every partition sleeps), or, with an interval of zero, after
 // every poll round that produced items. Backpressure: nothing is polled and no epoch closes
-// while any output anywhere has not completed the epochs before the current one, while
-// those epochs are not committed in the recovery store (recovery on), or while any worker's
-// mailboxes are full.
+// while any output anywhere has not completed the epochs before the current one, or while
+// any worker's mailboxes are full.
+//
+// The store (recovery on): with an epoch interval, a source runs one epoch ahead of the
+// store, so that writing epoch e - 1 overlaps the run instead of stalling it: it polls in
+// epoch e while e - 1 is being committed, but takes no snapshot in e (no close, no end of a
+// partition) until every epoch before e is committed; a commit that takes longer than an
+// epoch lengthens the epoch. With an interval of zero (an epoch per batch) it polls only once
+// every earlier epoch is committed.
 //
 // Snapshots (recovery on): each fixed partition's state is written, keyed by its name, when
 // an epoch closes and when the partition ends (its position after the last item), so a
 // resumed run rebuilds it where the last committed epoch left it.
 //
 // Commits (recovery on): on_epoch_committed(e) reaches every partition before it is polled
-// again, so the last snapshot() it gave is the one of epoch e (a source runs epoch e + 1 only
-// once e is committed). A partition that ended stays open until the epoch of its last
-// snapshot is committed, hears that, and is closed then.
+// again, so the last snapshot() it gave is the one of epoch e (no snapshot is taken in
+// epoch e + 1 before the partitions have heard of e). A partition that ended stays open
+// until the epoch of its last snapshot is committed, hears that, and is closed then; one
+// that ends while an earlier epoch is still being written is not polled again, and its end
+// is snapshotted once that epoch is committed.
 
 #include <algorithm>
 #include <atomic>
@@ -60,6 +68,7 @@ class SourceNode final : public Node {
     metrics::Counter* items = nullptr;  // weir_source_items_total
     metrics::Gauge* lag = nullptr;      // weir_source_lag, once the partition tells one
     std::optional<Epoch> ended_in{};    // it ended in this epoch and waits for its commit
+    bool end_pending = false;           // it ended; its end waits for earlier_committed()
   };
 
   SourceNode(std::string step_id, WorkerContext& ctx, Output<X>& out)
@@ -108,19 +117,23 @@ class SourceNode final : public Node {
       if (!s.part || s.ended_in) {
         continue;
       }
+      if (s.end_pending) {
+        if (earlier_committed()) {
+          end(s);
+          ended = true;
+        }
+        continue;
+      }
       if (s.awake > now && !s.woken->exchange(false, std::memory_order_acq_rel)) continue;
       auto batch =
           guarded(ctx, step_id(), s.name, "next_batch", [&] { return s.part->next_batch(); });
       if (!batch) {
         log::info("step '{}' partition '{}' ended after {} items", step_id(), part_name(s), s.read);
-        if (ctx.snapshots() != nullptr) {
-          write_snapshots(&s);
-          s.ended_in = epoch_;  // closed once that is committed
-          ++waiting_;
-        } else {
-          close(s);
+        s.end_pending = true;
+        if (earlier_committed()) {
+          end(s);
+          ended = true;
         }
-        ended = true;
         continue;
       }
       const bool empty = batch->empty();
@@ -141,7 +154,8 @@ class SourceNode final : public Node {
       return true;
     }
     const Duration interval = ctx.epoch_interval();
-    if (interval == Duration::zero() ? (produced || ended) : now - epoch_started_ >= interval) {
+    if ((interval == Duration::zero() ? (produced || ended) : now - epoch_started_ >= interval) &&
+        earlier_committed()) {
       close_epoch(now);
       return true;
     }
@@ -153,13 +167,13 @@ class SourceNode final : public Node {
     std::optional<Instant> at;
     if (polled_.empty()) return WorkerContext::now();
     for (const auto& s : polled_) {
-      if (!s.part || s.ended_in) {
+      if (!s.part || s.ended_in || s.end_pending) {  // a pending end waits for a commit's wake
         continue;
       }
       const Instant a = s.woken->load(std::memory_order_acquire) ? WorkerContext::now() : s.awake;
       if (!at || a < *at) at = a;
     }
-    if (ctx_.epoch_interval() > Duration::zero()) {
+    if (ctx_.epoch_interval() > Duration::zero() && earlier_committed()) {
       Instant close_at = epoch_started_ + ctx_.epoch_interval();
       if (!at || close_at < *at) at = close_at;
     }
@@ -197,9 +211,26 @@ class SourceNode final : public Node {
     s.lag->set(static_cast<double>(*lag));
   }
   [[nodiscard]] bool may_run() const {
-    const recovery::SnapshotWriter* w = ctx_.snapshots();
-    return ctx_.shared().probe() >= epoch_ && (w == nullptr || w->committed() >= epoch_) &&
+    return ctx_.shared().probe() >= epoch_ &&
+           (ctx_.epoch_interval() > Duration::zero() || earlier_committed()) &&
            ctx_.shared().backlog_ok();
+  }
+  /// Whether the partitions have heard that every epoch before the current one is committed
+  /// (always, with recovery off): only then may the current epoch take snapshots.
+  [[nodiscard]] bool earlier_committed() const {
+    return ctx_.snapshots() == nullptr || heard_ >= epoch_;
+  }
+  // Partition `s` has ended and every earlier epoch is committed: snapshots its end (closed
+  // once that epoch is committed), or closes it at once with recovery off.
+  void end(Polled& s) {
+    s.end_pending = false;
+    if (ctx_.snapshots() != nullptr) {
+      write_snapshots(&s);
+      s.ended_in = epoch_;
+      ++waiting_;
+    } else {
+      close(s);
+    }
   }
   // Tells every partition of the newest committed epoch, if it has not heard of it, and
   // closes the ended ones whose end is committed.
