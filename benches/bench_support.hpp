@@ -43,7 +43,9 @@ class Cycle {
   Cycle(std::uint64_t start, std::uint64_t n) : at_(start % n), n_(n) {}
   std::uint64_t next() {
     const std::uint64_t k = at_;
-    if (++at_ == n_) at_ = 0;
+    if (++at_ == n_) {
+      at_ = 0;
+    }
     return k;
   }
 
@@ -169,7 +171,9 @@ inline Args parse_args(int argc, char** argv, Args defaults, const char* usage) 
       const std::size_t eq = arg.find('=');
       const std::string name = arg.substr(2, eq == std::string::npos ? eq : eq - 2);
       auto it = a.options.find(name);
-      if (it == a.options.end()) fail("unknown option " + arg);
+      if (it == a.options.end()) {
+        fail("unknown option " + arg);
+      }
       std::string value;
       if (eq != std::string::npos) {
         value = arg.substr(eq + 1);

@@ -48,7 +48,9 @@ int run_process(std::size_t id, const std::string& addresses, std::uint64_t n, s
   weir_bench::quiet_logs();
   std::ifstream in(addresses);
   std::vector<std::string> list;
-  for (std::string line; std::getline(in, line);) list.push_back(line);
+  for (std::string line; std::getline(in, line);) {
+    list.push_back(line);
+  }
   const weir_bench::Outcome got =
       weir_bench::run_pipeline(n, keys, {.workers = 1, .addresses = list, .process_id = id});
   const weir::detail::MeshTraffic sent = weir::detail::Mesh::traffic();
@@ -87,7 +89,9 @@ P2x1 run_p2x1(std::uint64_t n, std::uint64_t keys) {
       std::vector<std::string> args{"/proc/self/exe",  "--process",         std::to_string(i), path,
                                     std::to_string(n), std::to_string(keys)};
       std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
+      for (auto& a : args) {
+        argv.push_back(a.data());
+      }
       argv.push_back(nullptr);
       pid_t pid = 0;
       if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
@@ -134,7 +138,9 @@ double run_raw(std::uint64_t total, std::size_t chunk) {
   return weir_bench::seconds([&] {
     std::thread t([&] {
       std::vector<char> buf(1U << 16U);
-      while (got < total) got += reader.read_some(asio::buffer(buf));
+      while (got < total) {
+        got += reader.read_some(asio::buffer(buf));
+      }
     });
     for (std::uint64_t sent = 0; sent < total; sent += chunk) {
       asio::write(writer, asio::buffer(block.data(), std::min<std::uint64_t>(chunk, total - sent)));
@@ -146,7 +152,9 @@ double run_raw(std::uint64_t total, std::size_t chunk) {
 /// Seconds to move `total` bytes in frames of `chunk` from one mesh end to the other.
 double run_mesh(std::uint64_t total, std::size_t chunk) {
   std::vector<weir::detail::Address> addresses;
-  for (auto port : weir::detail::free_loopback_ports(2)) addresses.push_back({"127.0.0.1", port});
+  for (auto port : weir::detail::free_loopback_ports(2)) {
+    addresses.push_back({"127.0.0.1", port});
+  }
   weir::detail::Hello hello;
   hello.flow_id = "bench";
   hello.fingerprint = "0";
@@ -191,8 +199,12 @@ int main(int argc, char** argv) {
   const weir_bench::Args args = weir_bench::parse_args(
       argc, argv, {.items = 25'000'000, .repeats = 3, .options = {{"keys", 1000}}},
       "[ITEMS_PER_PARTITION] [REPEATS] [--keys K]");
-  if (!args.only.empty()) return std::fprintf(stderr, "bench_cluster has no ONLY argument\n"), 2;
-  if (args.keys() % 2 != 0) return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  if (!args.only.empty()) {
+    return std::fprintf(stderr, "bench_cluster has no ONLY argument\n"), 2;
+  }
+  if (args.keys() % 2 != 0) {
+    return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  }
   const std::uint64_t n = args.items;
   const int repeats = args.repeats;
   const std::uint64_t keys = args.keys();

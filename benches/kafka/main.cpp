@@ -156,7 +156,9 @@ class CountSink final : public weir::DynamicSink<weir::kafka::KafkaMessage> {
     void write_batch(std::vector<weir::kafka::KafkaMessage>&& items) override {
       std::uint64_t sum = 0;
       for (const auto& m : items) {
-        if (m.value) sum += first_word(m.value->data(), m.value->size());
+        if (m.value) {
+          sum += first_word(m.value->data(), m.value->size());
+        }
       }
       n_->fetch_add(items.size(), std::memory_order_relaxed);
       sum_->fetch_add(sum, std::memory_order_relaxed);
@@ -197,7 +199,9 @@ class MockProcess {
   MockProcess() {
     int in[2];
     int out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    if (::pipe(in) != 0 || ::pipe(out) != 0) {
+      throw std::runtime_error("pipe failed");
+    }
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(in[0], 0);
@@ -248,7 +252,7 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t total = args.items * kPartitions;
   const MockProcess mock;
-  const std::string brokers = mock.bootstrap();
+  const std::string& brokers = mock.bootstrap();
   fill(brokers, static_cast<std::int64_t>(args.items));
 
   // Interleaved: raw, w1, w2 in each round, each in a child process of its own.
@@ -260,7 +264,9 @@ int main(int argc, char** argv) {
   Read expected;
   for (int r = 0; r < args.repeats; ++r) {
     for (const char* name : {"raw", "w1", "w2"}) {
-      if (!only.empty() && only != name) continue;
+      if (!only.empty() && only != name) {
+        continue;
+      }
       const auto run = weir_bench::in_child(cases.at(name));
       if (run.result.count != total || (expected.count != 0 && !(run.result == expected))) {
         std::fprintf(stderr, "%s read %lu messages (first words summing to %lu), expected %lu\n",
@@ -274,12 +280,16 @@ int main(int argc, char** argv) {
   const double n = static_cast<double>(total);
   auto rate = [&](const std::string& name) {
     std::vector<double> t;
-    for (const auto& r : runs[name]) t.push_back(r.seconds);
+    for (const auto& r : runs[name]) {
+      t.push_back(r.seconds);
+    }
     return n / weir_bench::median(t);
   };
   auto rss = [&](const std::string& name) {
     std::vector<double> m;
-    for (const auto& r : runs[name]) m.push_back(r.peak_rss_bytes);
+    for (const auto& r : runs[name]) {
+      m.push_back(r.peak_rss_bytes);
+    }
     return weir_bench::median(m);
   };
   if (!only.empty()) {

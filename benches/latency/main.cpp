@@ -81,9 +81,13 @@ class Paced final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
       return start + static_cast<std::int64_t>(static_cast<double>(i) * ns_per_item);
     }
     weir::NextBatch<Item> next_batch() override {
-      if (at >= n) return weir::end_of_partition;
+      if (at >= n) {
+        return weir::end_of_partition;
+      }
       const std::int64_t now = now_ns();
-      if (start == 0) start = now;
+      if (start == 0) {
+        start = now;
+      }
       std::uint64_t end = std::min(n, at + kMaxBatch);
       if (ns_per_item > 0) {
         const auto due_by =
@@ -98,7 +102,9 @@ class Paced final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
       return out;
     }
     [[nodiscard]] std::optional<weir::Instant> next_awake() override {
-      if (ns_per_item == 0 || at >= n || start == 0) return std::nullopt;
+      if (ns_per_item == 0 || at >= n || start == 0) {
+        return std::nullopt;
+      }
       return weir::Instant(
           std::chrono::duration_cast<weir::Duration>(std::chrono::nanoseconds(due(at))));
     }
@@ -120,7 +126,9 @@ struct RunningSum {
   std::uint64_t sum = 0;
   weir::StateAction on_batch(weir::Values<std::uint64_t, Item> vs,
                              weir::Emit<std::uint64_t, Sum>& emit) {
-    for (const auto& v : vs) emit(Sum{sum += v.value, v.due_ns});
+    for (const auto& v : vs) {
+      emit(Sum{sum += v.value, v.due_ns});
+    }
     return weir::StateAction::retain;
   }
   std::uint64_t snapshot() const { return sum; }
@@ -138,7 +146,9 @@ class Histogram {
     max_ = std::max(max_, v);
   }
   void merge(const Histogram& o) {
-    for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += o.counts_[i];
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      counts_[i] += o.counts_[i];
+    }
     total_ += o.total_;
     max_ = std::max(max_, o.max_);
   }
@@ -150,7 +160,9 @@ class Histogram {
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < counts_.size(); ++i) {
       seen += counts_[i];
-      if (seen > rank) return std::min(upper(i), max_);
+      if (seen > rank) {
+        return std::min(upper(i), max_);
+      }
     }
     return max_;
   }
@@ -158,17 +170,21 @@ class Histogram {
  private:
   static constexpr int kBits = 5;  // 32 buckets per power of two
   static std::size_t index(std::uint64_t v) {
-    if (v < 32) return v;
+    if (v < 32) {
+      return v;
+    }
     const int e = 63 - __builtin_clzll(v);  // >= kBits
     return static_cast<std::size_t>(e - kBits + 1) * 32 + ((v >> (e - kBits)) - 32);
   }
   static std::uint64_t upper(std::size_t i) {
-    if (i < 32) return i;
+    if (i < 32) {
+      return i;
+    }
     const std::size_t e = i / 32 + kBits - 1;
     const std::uint64_t m = i % 32 + 32;
     return ((m + 1) << (e - kBits)) - 1;
   }
-  std::array<std::uint64_t, 64 * 32> counts_{};
+  std::array<std::uint64_t, std::size_t{64} * 32> counts_{};
   std::uint64_t total_ = 0;
   std::uint64_t max_ = 0;
 };
@@ -211,7 +227,9 @@ class LatencySink final : public weir::DynamicSink<std::pair<std::uint64_t, Sum>
       const std::int64_t now = now_ns();
       for (const auto& [key, s] : items) {
         total += s.first;
-        if (s.second < warmup_end) continue;
+        if (s.second < warmup_end) {
+          continue;
+        }
         mine.add(static_cast<std::uint64_t>(std::max<std::int64_t>(now - s.second, 0)));
       }
       count += items.size();
@@ -286,9 +304,13 @@ std::pair<Percentiles, double> run_case(const Case& c, double rate, std::uint64_
       "sum", keyed, [](std::optional<std::uint64_t> s) { return RunningSum{s.value_or(0)}; });
   weir::op::output("record", sums, LatencySink(seen));
   weir::RunConfig config{.workers = c.workers, .epoch_interval = std::chrono::seconds(1)};
-  if (c.recovery) config.recovery_directory = dir;
+  if (c.recovery) {
+    config.recovery_directory = dir;
+  }
   const double s = weir_bench::seconds([&] { weir::run(flow, config); });
-  if (c.recovery) fs::remove_all(dir);
+  if (c.recovery) {
+    fs::remove_all(dir);
+  }
   check_seen(c.name(), seen, per_partition, keys);
   return {percentiles(seen.latencies_ns), s};
 }
@@ -319,10 +341,14 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
     std::uint64_t count = 0;
     std::uint64_t total = 0;
     auto apply = [&](const std::vector<Item>& items) {
-      for (const Item& x : items) total += (sums[x.key] += x.value);
+      for (const Item& x : items) {
+        total += (sums[x.key] += x.value);
+      }
       const std::int64_t now = now_ns();
       for (const Item& x : items) {
-        if (x.due_ns >= seen.warmup_end) h.add(static_cast<std::uint64_t>(now - x.due_ns));
+        if (x.due_ns >= seen.warmup_end) {
+          h.add(static_cast<std::uint64_t>(now - x.due_ns));
+        }
       }
       count += items.size();
     };
@@ -332,7 +358,9 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
     };
     std::vector<Emitter> mine;
     for (std::uint64_t p = 0; p < 2; ++p) {
-      if (p % threads == self) mine.push_back({p, 0, weir_bench::Cycle(0, keys / 2)});
+      if (p % threads == self) {
+        mine.push_back({p, 0, weir_bench::Cycle(0, keys / 2)});
+      }
     }
     std::vector<Item> own;
     std::vector<Item> away;
@@ -365,7 +393,9 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
         std::lock_guard lock(boxes[self].mutex);
         got.swap(boxes[self].batches);
       }
-      for (const auto& b : got) apply(b);
+      for (const auto& b : got) {
+        apply(b);
+      }
       got.clear();
       if (!left && !told) {
         told = true;
@@ -373,7 +403,9 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
       }
       if (told && done.load() == threads) {
         std::lock_guard lock(boxes[self].mutex);
-        if (boxes[self].batches.empty()) break;
+        if (boxes[self].batches.empty()) {
+          break;
+        }
       }
     }
     std::lock_guard lock(seen.mutex);
@@ -382,8 +414,12 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
     seen.total += total;
   };
   std::vector<std::thread> ts;
-  for (std::size_t t = 0; t < threads; ++t) ts.emplace_back(thread, t);
-  for (auto& t : ts) t.join();
+  for (std::size_t t = 0; t < threads; ++t) {
+    ts.emplace_back(thread, t);
+  }
+  for (auto& t : ts) {
+    t.join();
+  }
   check_seen("loop", seen, per_partition, keys);
   return percentiles(seen.latencies_ns);
 }
@@ -392,7 +428,10 @@ Percentiles run_loop(std::size_t threads, double rate, std::uint64_t per_partiti
 Percentiles median_of(const std::vector<Percentiles>& runs) {
   auto med = [&](double Percentiles::*f) {
     std::vector<double> v;
-    for (const auto& p : runs) v.push_back(p.*f);
+    v.reserve(runs.size());
+    for (const auto& p : runs) {
+      v.push_back(p.*f);
+    }
     return weir_bench::median(v);
   };
   return {med(&Percentiles::p50_us), med(&Percentiles::p99_us), med(&Percentiles::p999_us),
@@ -451,6 +490,7 @@ int main(int argc, char** argv) {
       const double rate = max_rate * load / 100.0;
       const auto per_partition = static_cast<std::uint64_t>(rate * seconds / 2);
       std::vector<Percentiles> runs;
+      runs.reserve(static_cast<std::size_t>(args.repeats));
       for (int r = 0; r < args.repeats; ++r) {
         runs.push_back(run_case(c, rate, per_partition, args.keys()).first);
       }
@@ -458,6 +498,7 @@ int main(int argc, char** argv) {
       report(c.name(), load, rate, m, results);
       if (!c.recovery) {  // the loop has no recovery: once per worker count
         std::vector<Percentiles> loops;
+        loops.reserve(static_cast<std::size_t>(args.repeats));
         for (int r = 0; r < args.repeats; ++r) {
           loops.push_back(run_loop(c.workers, rate, per_partition, args.keys()));
         }
@@ -465,6 +506,8 @@ int main(int argc, char** argv) {
       }
     }
   }
-  if (args.only.empty()) weir_bench::write_results("latency", results);
+  if (args.only.empty()) {
+    weir_bench::write_results("latency", results);
+  }
   return 0;
 }

@@ -63,11 +63,15 @@ class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t>
         : n(n), items(p, keys, i) {}
     weir::NextBatch<Item> next_batch() override {
       const std::uint64_t i = items.position();
-      if (i >= n) return weir::end_of_partition;
+      if (i >= n) {
+        return weir::end_of_partition;
+      }
       const std::uint64_t size = std::min<std::uint64_t>(n - i, kBatch);
       std::vector<Item> out;
       out.reserve(size);
-      for (std::uint64_t j = 0; j < size; ++j) out.push_back(items.next());
+      for (std::uint64_t j = 0; j < size; ++j) {
+        out.push_back(items.next());
+      }
       return out;
     }
     std::uint64_t snapshot() override { return items.position(); }
@@ -83,7 +87,9 @@ struct RunningSum {
   std::uint64_t sum = 0;
   weir::StateAction on_batch(weir::Values<std::uint64_t, Item> vs,
                              weir::Emit<std::uint64_t, std::uint64_t>& emit) {
-    for (const auto& v : vs) emit(sum += v.second);
+    for (const auto& v : vs) {
+      emit(sum += v.second);
+    }
     return weir::StateAction::retain;
   }
   std::uint64_t snapshot() const { return sum; }
@@ -107,7 +113,9 @@ class SummingSink final : public weir::DynamicSink<std::pair<std::uint64_t, std:
     explicit Part(Tally& t) : tally(t) {}
     void write_batch(std::vector<std::pair<std::uint64_t, std::uint64_t>>&& items) override {
       std::uint64_t s = 0;
-      for (const auto& x : items) s += x.second;
+      for (const auto& x : items) {
+        s += x.second;
+      }
       tally.count.fetch_add(items.size(), std::memory_order_relaxed);
       tally.sum.fetch_add(s, std::memory_order_relaxed);
     }
@@ -142,7 +150,9 @@ inline Outcome run_loop(std::uint64_t n, std::uint64_t keys) {
     for (std::uint64_t i = 0; i < n; ++i) {
       Item x = items.next();
       x.second *= 2;
-      if (x.first % 2 != 0) continue;
+      if (x.first % 2 != 0) {
+        continue;
+      }
       out.sum += (sums[x.first] += x.second);
       ++out.count;
     }

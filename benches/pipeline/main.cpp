@@ -67,7 +67,9 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys) {
         got.swap(queues[self].batches);
       }
       for (auto& b : got) {
-        for (const auto& x : b) apply(x);
+        for (const auto& x : b) {
+          apply(x);
+        }
       }
       return !got.empty();
     };
@@ -81,7 +83,9 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys) {
       for (; i < end; ++i) {
         Item x = items.next();
         x.second *= 2;
-        if (x.first % 2 != 0) continue;
+        if (x.first % 2 != 0) {
+          continue;
+        }
         if ((weir::stable_hash(x.first) & 1U) == p) {
           apply(x);
         } else {
@@ -95,7 +99,9 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys) {
       drain();
     }
     other.sender_done.store(true);
-    while (!queues[self].sender_done.load()) drain();
+    while (!queues[self].sender_done.load()) {
+      drain();
+    }
     drain();
     count += out.count;
     total += out.sum;
@@ -115,7 +121,9 @@ int main(int argc, char** argv) {
       "[ITEMS_PER_PARTITION] [REPEATS] [ONLY] [--keys K]");
   const std::uint64_t n = args.items;
   const std::uint64_t keys = args.keys();
-  if (keys % 2 != 0) return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  if (keys % 2 != 0) {
+    return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  }
   if (!args.only.empty()) {
     const std::string& only = args.only;
     double s = 0;
@@ -146,7 +154,9 @@ int main(int argc, char** argv) {
   std::vector<double> base2;
   Outcome expected;
   auto check = [&](const char* run, const Outcome& o) {
-    if (o == expected) return;
+    if (o == expected) {
+      return;
+    }
     std::fprintf(stderr, "%s: %lu items, running sums total %lu; the loop: %lu and %lu\n", run,
                  o.count, o.sum, expected.count, expected.sum);
     std::exit(1);

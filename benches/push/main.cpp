@@ -121,11 +121,15 @@ std::uint64_t run_handoff(std::uint64_t n) {
     std::uint64_t head_seen = 0;
     for (std::uint64_t t = 0; t < n;) {
       if (t - head_seen >= kCap) {
-        while (t - (head_seen = ends.head.load(std::memory_order_acquire)) >= kCap) cpu_relax();
+        while (t - (head_seen = ends.head.load(std::memory_order_acquire)) >= kCap) {
+          cpu_relax();
+        }
       }
       ring[t & (kCap - 1)] = t;
       ++t;
-      if (t % kGroup == 0) ends.tail.store(t, std::memory_order_release);
+      if (t % kGroup == 0) {
+        ends.tail.store(t, std::memory_order_release);
+      }
     }
     ends.tail.store(n, std::memory_order_release);
   });
@@ -138,9 +142,13 @@ std::uint64_t run_handoff(std::uint64_t n) {
       continue;
     }
     batch.clear();
-    for (; h < t; ++h) batch.push_back(ring[h & (kCap - 1)]);
+    for (; h < t; ++h) {
+      batch.push_back(ring[h & (kCap - 1)]);
+    }
     ends.head.store(h, std::memory_order_release);
-    for (const std::uint64_t x : batch) sum += x;
+    for (const std::uint64_t x : batch) {
+      sum += x;
+    }
   }
   producer.join();
   return sum;
@@ -175,7 +183,9 @@ int main(int argc, char** argv) {
   auto handoff = [&] { return run_handoff(n); };
   std::map<std::string, std::vector<double>> times;
   auto timed = [&](const std::string& name, auto&& f) {
-    if (!only.empty() && only != name) return;
+    if (!only.empty() && only != name) {
+      return;
+    }
     std::uint64_t got = 0;
     times[name].push_back(weir_bench::seconds([&] { got = f(); }));
     if (got != expected) {

@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
       "[ITEMS_PER_PARTITION] [REPEATS] [ONLY] [--keys K]");
   const std::uint64_t n = args.items;
   const std::uint64_t keys = args.keys();
-  if (keys % 4 != 0) return std::fprintf(stderr, "--keys must be a multiple of 4\n"), 2;
+  if (keys % 4 != 0) {
+    return std::fprintf(stderr, "--keys must be a multiple of 4\n"), 2;
+  }
   const double total = 2.0 * static_cast<double>(n);
   const weir::RunConfig off{.epoch_interval = std::chrono::seconds(1)};
   using weir_bench::Outcome;
@@ -144,7 +146,9 @@ int main(int argc, char** argv) {
   std::vector<double> rss_resume;
   std::uintmax_t store_bytes = 0;
   auto check = [](const char* run, const Outcome& got, const Outcome& want) {
-    if (got == want) return;
+    if (got == want) {
+      return;
+    }
     std::fprintf(stderr, "%s: %lu items, running sums total %lu; expected %lu and %lu\n", run,
                  got.count, got.sum, want.count, want.sum);
     std::exit(1);

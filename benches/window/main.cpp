@@ -50,7 +50,9 @@ class CountingSink final : public weir::DynamicSink<Result> {
     explicit Part(Tally& t) : t(t) {}
     void write_batch(std::vector<Result>&& items) override {
       std::uint64_t s = 0;
-      for (const auto& r : items) s += r.second.second;
+      for (const auto& r : items) {
+        s += r.second.second;
+      }
       t.windows.fetch_add(items.size(), std::memory_order_relaxed);
       t.sum.fetch_add(s, std::memory_order_relaxed);
     }
@@ -82,7 +84,9 @@ Outcome run_weir(std::uint64_t n, std::uint64_t per_partition, std::uint64_t win
   weir::op::output("count", sums.down, CountingSink(tally));
   weir::op::inspect("late", sums.late, [&](const std::string&, const auto&) { ++late; });
   weir::run(flow, {.workers = workers});
-  if (late.load() != 0) std::fprintf(stderr, "weir: %lu late events\n", late.load());
+  if (late.load() != 0) {
+    std::fprintf(stderr, "weir: %lu late events\n", late.load());
+  }
   return {tally.windows.load(), tally.sum.load()};
 }
 
@@ -151,7 +155,9 @@ Outcome run_baseline(std::uint64_t n, std::uint64_t per_partition, std::uint64_t
       out.sum += k.sum;
     }
   }
-  if (late != 0) std::fprintf(stderr, "baseline: %lu late events\n", late);
+  if (late != 0) {
+    std::fprintf(stderr, "baseline: %lu late events\n", late);
+  }
   return out;
 }
 
@@ -165,7 +171,9 @@ int main(int argc, char** argv) {
   const std::uint64_t window_ms = args.option("window-ms");
   const std::uint64_t n = args.items;
   const int repeats = args.repeats;
-  if (args.keys() % 2 != 0) return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  if (args.keys() % 2 != 0) {
+    return std::fprintf(stderr, "--keys must be even (2 partitions)\n"), 2;
+  }
   const std::uint64_t per = args.keys() / 2;
   const double total = 2.0 * static_cast<double>(n);
   if (!args.only.empty()) {
@@ -196,20 +204,22 @@ int main(int argc, char** argv) {
     Outcome o;
     base.push_back(weir_bench::seconds([&] { expected = run_baseline(n, per, window_ms); }));
     w1.push_back(weir_bench::seconds([&] { o = run_weir(n, per, window_ms, 1); }));
-    if (!(o == expected))
+    if (!(o == expected)) {
       return std::fprintf(stderr, "weir w1: %lu windows summing to %lu, expected %lu and %lu\n",
                           o.windows, o.sum, expected.windows, expected.sum),
              1;
+    }
     keyed.push_back(weir_bench::seconds([&] { o = run_keyed(n, per); }));
     if (o.sum != expected.sum) {
       return std::fprintf(stderr, "weir keyed: sums to %lu, expected %lu\n", o.sum, expected.sum),
              1;
     }
     w2.push_back(weir_bench::seconds([&] { o = run_weir(n, per, window_ms, 2); }));
-    if (!(o == expected))
+    if (!(o == expected)) {
       return std::fprintf(stderr, "weir w2: %lu windows summing to %lu, expected %lu and %lu\n",
                           o.windows, o.sum, expected.windows, expected.sum),
              1;
+    }
   }
   const double rb = total / weir_bench::median(base);
   const double r1 = total / weir_bench::median(w1);

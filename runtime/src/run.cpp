@@ -311,10 +311,14 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
     Unhook(const Unhook&) = delete;
     Unhook& operator=(const Unhook&) = delete;
     ~Unhook() {
-      if (w != nullptr) w->on_commit({});
+      if (w != nullptr) {
+        w->on_commit({});
+      }
     }
   } unhook{!store && !remote && writer ? writer.get() : nullptr};
-  if (unhook.w != nullptr) unhook.w->on_commit([&shared] { shared.wake_all(); });
+  if (unhook.w != nullptr) {
+    unhook.w->on_commit([&shared] { shared.wake_all(); });
+  }
   const detail::RunSummary summary(flow, config.process_id * config.workers, config.workers);
   log::info(
       "dataflow '{}' starting: {} worker{}{}, {}", flow.id(), config.workers,
