@@ -12,9 +12,6 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -28,6 +25,7 @@
 #include <string>
 
 #include <weir/connectors/kafka/kafka_source.hpp>
+#include <weir/connectors/kafka/mock_cluster_process.hpp>
 #include <weir/weir.hpp>
 
 #include "bench_support.hpp"
@@ -192,54 +190,6 @@ Read weir_run(const std::string& brokers, std::size_t workers) {
   return {n.load(), sum.load()};
 }
 
-/// weir-kafka-mock in a process of its own (so each run's peak memory is the client's alone),
-/// holding the topic; stopped (end of its input) when this goes away.
-class MockProcess {
- public:
-  MockProcess() {
-    int in[2];
-    int out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) {
-      throw std::runtime_error("pipe failed");
-    }
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      const std::string topic = std::string(kTopic) + ":" + std::to_string(kPartitions);
-      ::execl(WEIR_KAFKA_MOCK_BIN, WEIR_KAFKA_MOCK_BIN, "--topic", topic.c_str(), nullptr);
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = in[1];
-    from_ = ::fdopen(out[0], "r");
-    std::array<char, 256> line{};
-    if (std::fgets(line.data(), line.size(), from_) == nullptr) {
-      throw std::runtime_error("weir-kafka-mock did not start");
-    }
-    bootstrap_ = line.data();
-    bootstrap_.erase(bootstrap_.find_last_not_of('\n') + 1);
-  }
-  MockProcess(const MockProcess&) = delete;
-  MockProcess& operator=(const MockProcess&) = delete;
-  ~MockProcess() {
-    ::close(to_);
-    std::fclose(from_);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
-
- private:
-  pid_t pid_ = -1;
-  int to_ = -1;
-  std::FILE* from_ = nullptr;
-  std::string bootstrap_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -251,7 +201,9 @@ int main(int argc, char** argv) {
     return std::fprintf(stderr, "ONLY must be raw, w1 or w2, not '%s'\n", only.c_str()), 2;
   }
   const std::uint64_t total = args.items * kPartitions;
-  const MockProcess mock;
+  // the brokers in a process of their own, so each run's peak memory is the client's alone
+  const weir::kafka::MockClusterProcess mock(
+      WEIR_KAFKA_MOCK_BIN, {"--topic", std::string(kTopic) + ":" + std::to_string(kPartitions)});
   const std::string& brokers = mock.bootstrap();
   fill(brokers, static_cast<std::int64_t>(args.items));
 

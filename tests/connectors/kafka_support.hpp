@@ -13,69 +13,15 @@
 #include <vector>
 
 #include "support.hpp"
+#include "weir/connectors/kafka/mock_cluster_process.hpp"
 
 namespace weir_test {
 
 /// weir-kafka-mock started with `args`; stopped (end of its input) when this goes away.
-class MockClusterProcess {
+class MockClusterProcess : public weir::kafka::MockClusterProcess {
  public:
-  explicit MockClusterProcess(const std::vector<std::string>& args) {
-    int in[2];
-    int out[2];
-    if (::pipe(in) != 0 || ::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      std::vector<char*> argv;
-      std::string bin = WEIR_KAFKA_MOCK_BIN;
-      argv.push_back(bin.data());
-      std::vector<std::string> copy = args;
-      for (auto& a : copy) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(bin.c_str(), argv.data());
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = ::fdopen(in[1], "w");
-    from_ = ::fdopen(out[0], "r");
-    bootstrap_ = read_line();
-    if (bootstrap_.empty()) throw std::runtime_error("weir-kafka-mock did not start");
-  }
-  MockClusterProcess(const MockClusterProcess&) = delete;
-  MockClusterProcess& operator=(const MockClusterProcess&) = delete;
-  ~MockClusterProcess() {
-    std::fclose(to_);  // end of input: it stops
-    std::fclose(from_);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-
-  [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
-
-  /// Sends one command line; returns its answer ("ok" or "error: ...").
-  std::string command(const std::string& line) {
-    std::fprintf(to_, "%s\n", line.c_str());
-    std::fflush(to_);
-    return read_line();
-  }
-
- private:
-  std::string read_line() {
-    std::string line;
-    for (int c = std::fgetc(from_); c != EOF && c != '\n'; c = std::fgetc(from_)) {
-      line.push_back(static_cast<char>(c));
-    }
-    return line;
-  }
-
-  pid_t pid_ = -1;
-  std::FILE* to_ = nullptr;
-  std::FILE* from_ = nullptr;
-  std::string bootstrap_;
+  explicit MockClusterProcess(const std::vector<std::string>& args)
+      : weir::kafka::MockClusterProcess(WEIR_KAFKA_MOCK_BIN, args) {}
 };
 
 /// Runs a shell command; returns its standard output. Fails the test on a non-zero exit.

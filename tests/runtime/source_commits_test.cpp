@@ -31,12 +31,18 @@ struct Log {
   }
 };
 
+// One item a poll. Paced: each poll logged as "poll K", the next one 1 ms later.
 class Counting final : public weir::StatefulSourcePartition<int, int> {
  public:
-  Counting(int items, Log& log) : items_(items), log_(log) {}
+  Counting(int items, Log& log, bool paced) : items_(items), log_(log), paced_(paced) {}
   weir::NextBatch<int> next_batch() override {
     if (next_ == items_) return weir::end_of_partition;
+    if (paced_) log_.add("poll " + std::to_string(next_));
     return std::vector<int>{next_++};
+  }
+  std::optional<weir::Instant> next_awake() override {
+    if (!paced_) return std::nullopt;
+    return weir::Instant::clock::now() + std::chrono::milliseconds(1);
   }
   int snapshot() override {
     log_.add("snapshot " + std::to_string(++snapshots_) + " at " + std::to_string(next_));
@@ -50,24 +56,27 @@ class Counting final : public weir::StatefulSourcePartition<int, int> {
  private:
   int items_;
   Log& log_;
+  bool paced_;
   int next_ = 0;
   int snapshots_ = 0;
 };
 
 class CountingSource final : public weir::FixedPartitionedSource<int, int> {
  public:
-  CountingSource(int items, Log& log) : items_(items), log_(log) {}
+  CountingSource(int items, Log& log, bool paced = false)
+      : items_(items), log_(log), paced_(paced) {}
   [[nodiscard]] std::vector<std::string> list_parts() const override { return {"only"}; }
   std::unique_ptr<partition_type> build_part(const std::string& /*step_id*/,
                                              const std::string& /*for_part*/,
                                              std::optional<int> resume) const override {
     REQUIRE_FALSE(resume);
-    return std::make_unique<Counting>(items_, log_);
+    return std::make_unique<Counting>(items_, log_, paced_);
   }
 
  private:
   int items_;
   Log& log_;
+  bool paced_;
 };
 
 }  // namespace
@@ -104,49 +113,6 @@ TEST_CASE("without recovery a partition hears of no commit and closes at its end
 }
 
 namespace {
-
-// Paced: one item a poll, the next poll 1 ms later, each poll logged as "poll K".
-class Paced final : public weir::StatefulSourcePartition<int, int> {
- public:
-  Paced(int items, Log& log) : items_(items), log_(log) {}
-  weir::NextBatch<int> next_batch() override {
-    if (next_ == items_) return weir::end_of_partition;
-    log_.add("poll " + std::to_string(next_));
-    return std::vector<int>{next_++};
-  }
-  std::optional<weir::Instant> next_awake() override {
-    return weir::Instant::clock::now() + std::chrono::milliseconds(1);
-  }
-  int snapshot() override {
-    log_.add("snapshot " + std::to_string(++snapshots_) + " at " + std::to_string(next_));
-    return next_;
-  }
-  void on_epoch_committed(weir::Epoch epoch) override {
-    log_.add("committed " + std::to_string(epoch));
-  }
-  void close() override { log_.add("closed"); }
-
- private:
-  int items_;
-  Log& log_;
-  int next_ = 0;
-  int snapshots_ = 0;
-};
-
-class PacedSource final : public weir::FixedPartitionedSource<int, int> {
- public:
-  PacedSource(int items, Log& log) : items_(items), log_(log) {}
-  [[nodiscard]] std::vector<std::string> list_parts() const override { return {"only"}; }
-  std::unique_ptr<partition_type> build_part(const std::string& /*step_id*/,
-                                             const std::string& /*for_part*/,
-                                             std::optional<int> /*resume*/) const override {
-    return std::make_unique<Paced>(items_, log_);
-  }
-
- private:
-  int items_;
-  Log& log_;
-};
 
 // A store that is slow on purpose: it commits epoch e only once the log shows a poll after
 // the e-th snapshot (the source went on while e was being written) or the last poll, or
@@ -215,7 +181,7 @@ TEST_CASE("with an epoch interval a source polls on while the store writes the e
   Log log;
   auto store = std::make_shared<GatedStore>(log, 30);
   weir::Dataflow flow("ahead");
-  auto s = weir::op::input("in", flow, PacedSource(30, log));
+  auto s = weir::op::input("in", flow, CountingSource(30, log, /*paced=*/true));
   weir::testing::TestingSink<int> sink;
   weir::op::output("out", s, sink);
   REQUIRE(weir::run(flow, {.epoch_interval = std::chrono::milliseconds(4), .snapshots = store}) ==
