@@ -71,6 +71,18 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
   detail::BusyTimer::woke();
   while (!shared.stopped()) {
     signal.clear();
+    // Commits first, to every node, before any node polls: no step takes a snapshot of a
+    // later epoch before it has heard that the earlier one is committed (sources run one
+    // epoch ahead of the store, so that later snapshot may come in this very pass).
+    if (writer != nullptr) {
+      if (const Epoch committed = writer->committed(); committed > heard) {
+        heard = committed;
+        meters.committed.set(static_cast<double>(committed - 1));
+        for (auto& n : nodes) {
+          n->on_committed(committed - 1);
+        }
+      }
+    }
     bool did = false;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       detail::BusyTimer::polling(busy[i]);
@@ -111,16 +123,8 @@ void loop(detail::WorkerGraph& g, detail::WorkerContext& ctx) {
         reported = completed;
         writer->progress(ctx.index(), completed, false);
       }
-      const Epoch committed = writer->committed();
-      if (committed > heard) {
-        heard = committed;
-        meters.committed.set(static_cast<double>(committed - 1));
-        for (auto& n : nodes) {
-          n->on_committed(committed - 1);
-        }
-      }
       // a finished worker stays until its last epoch is committed, so sinks hear of it
-      if (ended && committed >= *ended) {
+      if (ended && heard >= *ended) {
         break;
       }
     }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <numeric>
 #include <thread>
@@ -114,8 +115,8 @@ TEST_CASE("without recovery a partition hears of no commit and closes at its end
 
 namespace {
 
-// A store that is slow on purpose: it commits epoch e only once the log shows a poll after
-// the e-th snapshot (the source went on while e was being written) or the last poll, or
+// A store that is slow on purpose: it commits epoch e only once the log shows six polls
+// after the e-th snapshot (the source went on while e was being written) or the last poll, or
 // after 5 s (a source that waited for the commit would fail this test slowly, not hang).
 class GatedStore final : public weir::recovery::SnapshotWriter {
  public:
@@ -143,10 +144,12 @@ class GatedStore final : public weir::recovery::SnapshotWriter {
   bool polled_after_snapshot(weir::Epoch e) {
     std::lock_guard lock(log_.mutex);
     const std::string mark = "snapshot " + std::to_string(e) + " at";
-    bool after = false;
+    int after = -1;  // polls since the e-th snapshot
     for (const auto& l : log_.lines) {
-      if (l.starts_with(mark)) after = true;
-      if ((after && l.starts_with("poll")) || l == last_) return true;
+      if (l.starts_with(mark)) after = 0;
+      if (after >= 0 && l.starts_with("poll")) ++after;
+      // six polls (6 ms) after it: longer than an epoch, so the next close waits for this
+      if (after >= 6 || l == last_) return true;
     }
     return false;
   }
@@ -177,6 +180,37 @@ class GatedStore final : public weir::recovery::SnapshotWriter {
 
 }  // namespace
 
+// A fixed sink of one partition logging "sink snapshot N" and "sink committed E".
+class LoggingSink final : public weir::FixedPartitionedSink<int, int> {
+ public:
+  explicit LoggingSink(Log& log) : log_(&log) {}
+  [[nodiscard]] std::vector<std::string> list_parts() const override { return {"only"}; }
+  std::unique_ptr<partition_type> build_part(const std::string& /*step_id*/,
+                                             const std::string& /*for_part*/,
+                                             std::optional<int> /*resume*/) const override {
+    return std::make_unique<Part>(*log_);
+  }
+
+ private:
+  struct Part final : partition_type {
+    explicit Part(Log& log) : log(log) {}
+    void write_batch(std::vector<int>&& items) override {
+      written += static_cast<int>(items.size());
+    }
+    int snapshot() override {
+      log.add("sink snapshot " + std::to_string(++snapshots));
+      return written;
+    }
+    void on_epoch_committed(weir::Epoch epoch) override {
+      log.add("sink committed " + std::to_string(epoch));
+    }
+    Log& log;
+    int written = 0;
+    int snapshots = 0;
+  };
+  Log* log_;
+};
+
 TEST_CASE("with an epoch interval a source polls on while the store writes the epoch before") {
   Log log;
   auto store = std::make_shared<GatedStore>(log, 30);
@@ -184,6 +218,8 @@ TEST_CASE("with an epoch interval a source polls on while the store writes the e
   auto s = weir::op::input("in", flow, CountingSource(30, log, /*paced=*/true));
   weir::testing::TestingSink<int> sink;
   weir::op::output("out", s, sink);
+  auto keyed = weir::op::key_on("key", s, [](int) { return std::string("k"); });
+  weir::op::output("fixed", keyed, LoggingSink(log));
   REQUIRE(weir::run(flow, {.epoch_interval = std::chrono::milliseconds(4), .snapshots = store}) ==
           weir::RunOutcome::completed);
   std::vector<int> want(30);
@@ -191,13 +227,23 @@ TEST_CASE("with an epoch interval a source polls on while the store writes the e
   CHECK(sink.items() == want);
   const std::vector<std::string> lines = log.lines;
   INFO(fmt::format("{}", fmt::join(lines, "\n")));
-  REQUIRE(lines.back() == "closed");
+  std::vector<std::string> src;  // the source partition's lines
+  std::copy_if(lines.begin(), lines.end(), std::back_inserter(src),
+               [](const std::string& l) { return !l.starts_with("sink "); });
+  REQUIRE(src.back() == "closed");
   int snapshots = 0;  // snapshots so far
   int last_commit = 0;
   bool polled_since_snapshot = false;
   bool more_to_poll = true;  // the last snapshot was taken before the last item
+  int sink_snapshots = 0;
   for (const auto& l : lines) {
-    if (l.starts_with("snapshot ")) {
+    if (l.starts_with("sink snapshot ")) {
+      ++sink_snapshots;
+    } else if (l.starts_with("sink committed ")) {
+      // the sink hears of e before it snapshots any later epoch: what it wrote up to its
+      // last snapshot is what e stored (a two-phase sink finalises exactly that)
+      CHECK(sink_snapshots <= std::stoi(l.substr(15)));
+    } else if (l.starts_with("snapshot ")) {
       // no snapshot in epoch e + 1 before e is committed and heard
       CHECK(l.starts_with("snapshot " + std::to_string(last_commit + 1) + " at"));
       ++snapshots;
@@ -217,5 +263,5 @@ TEST_CASE("with an epoch interval a source polls on while the store writes the e
   }
   CHECK(snapshots >= 3);
   // the end's snapshot is the last, at 30, and its epoch is the last committed
-  CHECK(lines[lines.size() - 2] == "committed " + std::to_string(snapshots));
+  CHECK(src[src.size() - 2] == "committed " + std::to_string(snapshots));
 }

@@ -9,7 +9,10 @@
 //  * close() runs exactly once per built partition: when the upstream ends, or when the run
 //    is torn down.
 //  * on_epoch_committed(epoch) runs once the epoch is durable (recovery on): the place to
-//    finalise what the epoch wrote.
+//    finalise what the epoch wrote. It comes before the snapshot() of any later epoch, so
+//    what the epoch wrote is what was written up to the last snapshot(): a partition may
+//    already hold writes of the next epoch (sources run one epoch ahead of the store), and
+//    a two-phase sink finalises up to the position its last snapshot() recorded.
 //  * A sink object is shared by the workers of a process: list_parts, part_fn, build_part and
 //    build may be called concurrently from several worker threads.
 

@@ -99,7 +99,6 @@ class SourceNode final : public Node {
   }
 
   bool poll(WorkerContext& ctx) override {
-    deliver_commits();
     if (finished_) return false;
     if (!started_) {  // a resumed run starts past epoch 1
       started_ = true;
@@ -183,7 +182,8 @@ class SourceNode final : public Node {
   [[nodiscard]] bool finished() const override { return finished_; }
   [[nodiscard]] Epoch end_epoch() const override { return finished_ ? epoch_ + 1 : 0; }
 
-  void on_committed(Epoch /*epoch*/) override { deliver_commits(); }
+  // The worker loop tells every node of a commit before any node polls (run.cpp).
+  void on_committed(Epoch epoch) override { deliver_commits(epoch + 1); }
 
   void teardown(WorkerContext& /*ctx*/) override {
     for (auto& s : polled_) {
@@ -232,14 +232,12 @@ class SourceNode final : public Node {
       close(s);
     }
   }
-  // Tells every partition of the newest committed epoch, if it has not heard of it, and
-  // closes the ended ones whose end is committed.
-  void deliver_commits() {
-    const recovery::SnapshotWriter* w = ctx_.snapshots();
-    if (w == nullptr) {
+  // Every epoch below `committed` is committed: tells every partition of the newest, if it
+  // has not heard of it, and closes the ended ones whose end is committed.
+  void deliver_commits(Epoch committed) {
+    if (ctx_.snapshots() == nullptr) {
       return;
     }
-    const Epoch committed = w->committed();  // every epoch below it
     if (committed > heard_) {
       heard_ = committed;
       for (auto& s : polled_) {
