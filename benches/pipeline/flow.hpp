@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +48,16 @@ struct Outcome {
   std::uint64_t sum = 0;  // modulo 2^64
   bool operator==(const Outcome&) const = default;
 };
+
+/// Exits 1, naming `run`, unless it saw what `want` holds.
+inline void check_outcome(const char* run, const Outcome& got, const Outcome& want) {
+  if (got == want) {
+    return;
+  }
+  std::fprintf(stderr, "%s: %lu items, running sums total %lu; expected %lu and %lu\n", run,
+               got.count, got.sum, want.count, want.sum);
+  std::exit(1);
+}
 
 class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t> {
  public:

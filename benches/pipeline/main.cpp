@@ -154,12 +154,7 @@ int main(int argc, char** argv) {
   std::vector<double> base2;
   Outcome expected;
   auto check = [&](const char* run, const Outcome& o) {
-    if (o == expected) {
-      return;
-    }
-    std::fprintf(stderr, "%s: %lu items, running sums total %lu; the loop: %lu and %lu\n", run,
-                 o.count, o.sum, expected.count, expected.sum);
-    std::exit(1);
+    weir_bench::check_outcome(run, o, expected);
   };
   for (int r = 0; r < args.repeats; ++r) {
     Outcome o;

@@ -145,14 +145,7 @@ int main(int argc, char** argv) {
   std::vector<double> rss_on;
   std::vector<double> rss_resume;
   std::uintmax_t store_bytes = 0;
-  auto check = [](const char* run, const Outcome& got, const Outcome& want) {
-    if (got == want) {
-      return;
-    }
-    std::fprintf(stderr, "%s: %lu items, running sums total %lu; expected %lu and %lu\n", run,
-                 got.count, got.sum, want.count, want.sum);
-    std::exit(1);
-  };
+  const auto check = weir_bench::check_outcome;
   // Each run in a child process of its own, so each peak memory figure is that run's.
   for (int r = 0; r < args.repeats; ++r) {
     const auto loop = weir_bench::in_child([&] { return weir_bench::run_loop(n, keys); });

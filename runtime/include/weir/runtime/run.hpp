@@ -15,10 +15,10 @@
 // sinks get the states of the keys and partitions this worker owns now. Every epoch's state
 // changes go to the store, which writes epoch e - 1 while the sources run epoch e: a source
 // takes no snapshot in epoch e (it does not close e) until every epoch before e is
-// committed, and with an epoch interval of zero does not start e until then. Once committed, sources and sinks hear of it (on_epoch_committed); a run that
-// ends waits for its last epoch to be committed before closing its sinks. The store records
-// which dataflow ran (its flow id and stateful steps, with their state types) and refuses
-// another one unless adopt_store is set.
+// committed, and with an epoch interval of zero does not start e until then. Once committed,
+// sources and sinks hear of it (on_epoch_committed); a run that ends waits for its last epoch to be
+// committed before closing its sinks. The store records which dataflow ran (its flow id and
+// stateful steps, with their state types) and refuses another one unless adopt_store is set.
 //
 // A cluster (more than one address): this process is process_id of addresses.size(), each
 // running `workers` threads; run() first connects to every other process (mesh.hpp: retrying
