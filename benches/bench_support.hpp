@@ -63,11 +63,17 @@ struct ChildRun {
   T result{};
 };
 
-/// Runs `f` in a forked child (so each run's peak memory is its own, not the most any run
-/// in this process reached) and returns its time, peak RSS and result. Exits 1 if the child
-/// fails. REQUIRES: no other thread is running (fork copies only the caller's).
+/// A child process start_child forked, not yet waited for.
+template <class T>
+struct Child {
+  pid_t pid = -1;
+  int fd = -1;  // the pipe its ChildRun comes through
+};
+
+/// Starts `f` in a forked child, which times it and sends back its result.
+/// REQUIRES: no other thread is running (fork copies only the caller's).
 template <class F>
-auto in_child(F&& f) -> ChildRun<decltype(f())> {
+auto start_child(F&& f) -> Child<decltype(f())> {
   using T = decltype(f());
   static_assert(std::is_trivially_copyable_v<T>, "the result crosses a pipe as bytes");
   int fds[2];
@@ -86,18 +92,43 @@ auto in_child(F&& f) -> ChildRun<decltype(f())> {
     ::_exit(ok ? 0 : 1);
   }
   ::close(fds[1]);
+  return {pid, fds[0]};
+}
+
+/// Waits for `child`: its time, peak RSS and result. Exits 1 if it failed.
+template <class T>
+ChildRun<T> finish(Child<T> child) {
   ChildRun<T> r;
-  const ssize_t got = ::read(fds[0], &r, sizeof r);
-  ::close(fds[0]);
+  const ssize_t got = ::read(child.fd, &r, sizeof r);
+  ::close(child.fd);
   int status = 0;
   rusage usage{};
-  ::wait4(pid, &status, 0, &usage);
+  ::wait4(child.pid, &status, 0, &usage);
   if (got != static_cast<ssize_t>(sizeof r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::fprintf(stderr, "a bench run in a child process failed (status %d)\n", status);
     std::exit(1);
   }
   r.peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;  // ru_maxrss is in KiB
   return r;
+}
+
+/// Runs `f` in a forked child (so each run's peak memory is its own, not the most any run
+/// in this process reached) and returns its time, peak RSS and result. Exits 1 if the child
+/// fails. REQUIRES: no other thread is running.
+template <class F>
+auto in_child(F&& f) -> ChildRun<decltype(f())> {
+  return finish(start_child(std::forward<F>(f)));
+}
+
+/// Two runs of `f` at once, each in a child of its own: what this machine gives two runs that
+/// share nothing (no memory, no hand-off), the most two workers of one run could reach. Their
+/// rates add up (items / seconds of each). REQUIRES: no other thread is running.
+template <class F>
+auto side_by_side(F&& f) -> std::pair<ChildRun<decltype(f())>, ChildRun<decltype(f())>> {
+  auto a = start_child(f);
+  auto b = start_child(f);
+  auto ra = finish(a);
+  return {ra, finish(b)};
 }
 
 /// Writes {"key": value, ...} to WEIR_RESULTS_DIR/name.json.
