@@ -303,12 +303,9 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
       writer = remote;
     }
     link->agree("begun");  // process 0 takes the others' snapshots from here on
-  } else if (store) {
-    store->on_commit([&shared] { shared.wake_all(); });
-    store->begin(config.workers);
   }
-  // a writer of the caller's (config.snapshots) wakes the workers as it commits, until the
-  // run ends (it outlives the run)
+  // Outside a cluster the run's writer (its store, or the caller's config.snapshots, which
+  // outlives the run) wakes the workers as it commits, until the run ends.
   struct Unhook {
     explicit Unhook(recovery::SnapshotWriter* writer) : w(writer) {}
     recovery::SnapshotWriter* w;
@@ -319,9 +316,12 @@ RunOutcome run(const Dataflow& flow, const RunConfig& config) {
         w->on_commit({});
       }
     }
-  } unhook{!store && !remote && writer ? writer.get() : nullptr};
+  } unhook{link && (store || remote) ? nullptr : writer.get()};
   if (unhook.w != nullptr) {
     unhook.w->on_commit([&shared] { shared.wake_all(); });
+  }
+  if (store && !link) {
+    store->begin(config.workers);
   }
   const detail::RunSummary summary(flow, config.process_id * config.workers, config.workers);
   log::info(
