@@ -57,10 +57,14 @@ class PushRing {
 
   /// Appends `x`; blocks while the ring is full; throws PushStopped once stopped.
   void push(X&& x) {
-    if (tail_local_ - head_cache_ > mask_) wait_for_room();
-    ::new (static_cast<void*>(&cells_[tail_local_ & mask_])) X(std::move(x));
-    ++tail_local_;
-    tail_.store(tail_local_, std::memory_order_release);
+    // The cursor is read once, before the item is placed: an item of an integer type may
+    // alias it, and reloading it after the store would put a store-to-load forwarding on
+    // every push's path.
+    const std::uint64_t t = tail_local_;
+    if (t - head_cache_ > mask_) wait_for_room();
+    ::new (static_cast<void*>(&cells_[t & mask_])) X(std::move(x));
+    tail_local_ = t + 1;
+    tail_.store(t + 1, std::memory_order_release);
     if (immediate_ && idle_.load(std::memory_order_relaxed)) wake();
   }
   /// Releases everything pushed so far.
