@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +28,26 @@ double seconds(F&& f) {
   auto t0 = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The CPU seconds (user and system, all threads) this process has used so far: what a run
+/// costs in work, which with two busy threads is not its wall time.
+inline double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+/// Wall and CPU seconds of f().
+struct Spent {
+  double wall = 0;
+  double cpu = 0;
+};
+template <class F>
+Spent spent(F&& f) {
+  const double cpu0 = process_cpu_seconds();
+  const double wall = seconds(std::forward<F>(f));
+  return {wall, process_cpu_seconds() - cpu0};
 }
 
 inline double median(std::vector<double> v) {

@@ -41,46 +41,75 @@ Outcome run_weir_metrics(std::uint64_t n, std::uint64_t keys) {
   return run_weir(n, keys, 1);
 }
 
-// The same work on two threads, hand-written: each thread runs one partition and hands the
-// items of keys the other thread owns over in batches (a locked queue per thread, buffers
-// not recycled). What any two-worker engine pays to move items between cores on this
-// machine is in this figure too.
-Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys) {
-  struct Queue {
+// The same work on two threads, hand-written with the hand-off a two-worker engine needs:
+// each thread runs one partition, applies the items of the keys it owns and hands the others
+// over once per batch of kBatch source items (a mailbox per thread, locked once per batch;
+// emptied buffers go back to their sender and are filled again). What moving items between
+// cores costs on this machine, with no engine around it, is in this figure.
+/// `handed`, if given, is set to how many items crossed from one thread to the other.
+Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys, std::uint64_t* handed = nullptr) {
+  struct Mailbox {
     std::mutex mutex;
-    std::vector<std::vector<Item>> batches;
-    std::atomic<bool> sender_done{false};
+    std::vector<std::vector<Item>> full;   // batches for this thread
+    std::vector<std::vector<Item>> empty;  // this thread's buffers, given back emptied
+    bool sender_done = false;
   };
-  Queue queues[2];
+  Mailbox boxes[2];
   std::atomic<std::uint64_t> count{0};
   std::atomic<std::uint64_t> total{0};
+  std::atomic<std::uint64_t> crossed{0};
   auto worker = [&](int self) {
     std::unordered_map<std::uint64_t, std::uint64_t> sums;
     Outcome out;
+    std::uint64_t sent = 0;
     auto apply = [&](const Item& x) {
       out.sum += (sums[x.first] += x.second);
       ++out.count;
     };
+    Mailbox& mine = boxes[self];
+    Mailbox& other = boxes[1 - self];
+    std::vector<std::vector<Item>> got;
+    std::vector<std::vector<Item>> spare;
+    // Applies what the other thread sent and gives the buffers back; true once it sends no more.
     auto drain = [&] {
-      std::vector<std::vector<Item>> got;
+      bool done = false;
       {
-        std::lock_guard lock(queues[self].mutex);
-        got.swap(queues[self].batches);
+        std::lock_guard lock(mine.mutex);
+        got.swap(mine.full);
+        done = mine.sender_done;
+      }
+      if (got.empty()) {
+        return done;
       }
       for (auto& b : got) {
         for (const auto& x : b) {
           apply(x);
         }
+        b.clear();
       }
-      return !got.empty();
+      {
+        std::lock_guard lock(other.mutex);
+        for (auto& b : got) {
+          other.empty.push_back(std::move(b));
+        }
+      }
+      got.clear();
+      return done;
     };
-    Queue& other = queues[1 - self];
     const auto p = static_cast<std::uint64_t>(self);
     weir_bench::Items items(p, keys, 0);
     for (std::uint64_t i = 0; i < n;) {
-      const std::uint64_t end = std::min(n, i + kBatch);
+      if (spare.empty()) {
+        std::lock_guard lock(mine.mutex);
+        spare.swap(mine.empty);
+      }
       std::vector<Item> away;
-      away.reserve(kBatch / 2);
+      if (!spare.empty()) {
+        away = std::move(spare.back());
+        spare.pop_back();
+      }
+      away.reserve(kBatch);
+      const std::uint64_t end = std::min(n, i + kBatch);
       for (; i < end; ++i) {
         Item x = items.next();
         x.second *= 2;
@@ -93,24 +122,31 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys) {
           away.push_back(x);
         }
       }
+      sent += away.size();
       {
         std::lock_guard lock(other.mutex);
-        other.batches.push_back(std::move(away));
+        other.full.push_back(std::move(away));
       }
       drain();
     }
-    other.sender_done.store(true);
-    while (!queues[self].sender_done.load()) {
-      drain();
+    {
+      std::lock_guard lock(other.mutex);
+      other.sender_done = true;
     }
-    drain();
+    while (!drain()) {
+      std::this_thread::yield();  // the other thread is still sending
+    }
     count += out.count;
     total += out.sum;
+    crossed += sent;
   };
   std::thread a(worker, 0);
   std::thread b(worker, 1);
   a.join();
   b.join();
+  if (handed != nullptr) {
+    *handed = crossed.load();
+  }
   return {count.load(), total.load()};
 }
 
@@ -154,20 +190,30 @@ int main(int argc, char** argv) {
   std::vector<double> pair;  // rate of two w1 runs side by side
   std::vector<double> base;
   std::vector<double> base2;
+  // CPU seconds (all threads) of the one- and two-thread runs, by hand and in weir
+  std::vector<double> cpu_base;
+  std::vector<double> cpu_base2;
+  std::vector<double> cpu_w1;
+  std::vector<double> cpu_w2;
+  std::uint64_t crossed = 0;  // items handed from one thread to the other (weir's w2 alike)
   Outcome expected;
   auto check = [&](const char* run, const Outcome& o) {
     weir_bench::check_outcome(run, o, expected);
   };
   for (int r = 0; r < args.repeats; ++r) {
     Outcome o;
-    base.push_back(weir_bench::seconds([&] { expected = weir_bench::run_loop(n, keys); }));
-    base2.push_back(weir_bench::seconds([&] { o = run_baseline_2t(n, keys); }));
+    auto record = [](std::vector<double>& wall, std::vector<double>& cpu, weir_bench::Spent s) {
+      wall.push_back(s.wall);
+      cpu.push_back(s.cpu);
+    };
+    record(base, cpu_base, weir_bench::spent([&] { expected = weir_bench::run_loop(n, keys); }));
+    record(base2, cpu_base2, weir_bench::spent([&] { o = run_baseline_2t(n, keys, &crossed); }));
     check("baseline_2t", o);
-    w1.push_back(weir_bench::seconds([&] { o = run_weir(n, keys, 1); }));
+    record(w1, cpu_w1, weir_bench::spent([&] { o = run_weir(n, keys, 1); }));
     check("weir w1", o);
     w1m.push_back(weir_bench::seconds([&] { o = run_weir_metrics(n, keys); }));
     check("weir w1 with metrics", o);
-    w2.push_back(weir_bench::seconds([&] { o = run_weir(n, keys, 2); }));
+    record(w2, cpu_w2, weir_bench::spent([&] { o = run_weir(n, keys, 2); }));
     check("weir w2", o);
     const auto [a, b] = weir_bench::side_by_side([&] { return run_weir(n, keys, 1); });
     check("weir w1 side by side", a.result);
@@ -194,6 +240,16 @@ int main(int argc, char** argv) {
       "%-16s %14.3e %10.2f  (goal >= 1.70 x weir_w1: %.2f; %.2f x baseline_2t; %.2f x "
       "weir_w1_x2)\n",
       "weir_w2", r2, r2 / rb, r2 / r1, r2 / rb2, r2 / rp);
+  // What handing an item to the other thread costs in CPU time: the two-thread run's CPU
+  // seconds over its one-thread run's, per item that crossed (the same items in both).
+  using weir_bench::median;
+  const double per_crossed = 1e9 / static_cast<double>(crossed);
+  const double cross_2t = (median(cpu_base2) - median(cpu_base)) * per_crossed;
+  const double cross_w2 = (median(cpu_w2) - median(cpu_w1)) * per_crossed;
+  std::printf(
+      "handing over    %lu items crossed; CPU per item crossed: weir_w2 %.1f ns over weir_w1, "
+      "baseline_2t %.1f ns over baseline (w2 CPU %.2f x w1)\n",
+      static_cast<unsigned long>(crossed), cross_w2, cross_2t, median(cpu_w2) / median(cpu_w1));
   weir_bench::write_results(weir_bench::results_name("pipeline", keys, 1000),
                             {{"baseline", rb},
                              {"baseline_2t", rb2},
@@ -204,6 +260,10 @@ int main(int argc, char** argv) {
                              {"weir_w1_x2", rp},
                              {"w1_x2_over_w1", rp / r1},
                              {"w2_over_w1_x2", r2 / rp},
+                             {"crossed_items", static_cast<double>(crossed)},
+                             {"w2_cpu_ns_per_crossed", cross_w2},
+                             {"baseline_2t_cpu_ns_per_crossed", cross_2t},
+                             {"w2_cpu_over_w1", median(cpu_w2) / median(cpu_w1)},
                              {"keys", static_cast<double>(keys)},
                              {"items", total}});
   return 0;
