@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -24,6 +23,7 @@
 
 #include "bench_support.hpp"
 #include "pipeline/flow.hpp"
+#include "two_threads.hpp"
 
 namespace {
 
@@ -41,73 +41,25 @@ Outcome run_weir_metrics(std::uint64_t n, std::uint64_t keys) {
   return run_weir(n, keys, 1);
 }
 
-// The same work on two threads, hand-written with the hand-off a two-worker engine needs:
-// each thread runs one partition, applies the items of the keys it owns and hands the others
-// over once per batch of kBatch source items (a mailbox per thread, locked once per batch;
-// emptied buffers go back to their sender and are filled again). What moving items between
-// cores costs on this machine, with no engine around it, is in this figure.
-/// `handed`, if given, is set to how many items crossed from one thread to the other.
+// The same work on two threads by hand: each thread runs one partition, applies the items
+// of the keys it owns and hands the others over once per batch of kBatch source items
+// (TwoThreads: the hand-off a two-worker engine needs, with no engine around it).
+// `handed`, if given, is set to how many items crossed from one thread to the other.
 Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys, std::uint64_t* handed = nullptr) {
-  struct Mailbox {
-    std::mutex mutex;
-    std::vector<std::vector<Item>> full;   // batches for this thread
-    std::vector<std::vector<Item>> empty;  // this thread's buffers, given back emptied
-    bool sender_done = false;
-  };
-  Mailbox boxes[2];
+  weir_bench::TwoThreads<Item> hand;
   std::atomic<std::uint64_t> count{0};
   std::atomic<std::uint64_t> total{0};
-  std::atomic<std::uint64_t> crossed{0};
-  auto worker = [&](int self) {
+  hand.run([&](int self) {
     std::unordered_map<std::uint64_t, std::uint64_t> sums;
     Outcome out;
-    std::uint64_t sent = 0;
     auto apply = [&](const Item& x) {
       out.sum += (sums[x.first] += x.second);
       ++out.count;
     };
-    Mailbox& mine = boxes[self];
-    Mailbox& other = boxes[1 - self];
-    std::vector<std::vector<Item>> got;
-    std::vector<std::vector<Item>> spare;
-    // Applies what the other thread sent and gives the buffers back; true once it sends no more.
-    auto drain = [&] {
-      bool done = false;
-      {
-        std::lock_guard lock(mine.mutex);
-        got.swap(mine.full);
-        done = mine.sender_done;
-      }
-      if (got.empty()) {
-        return done;
-      }
-      for (auto& b : got) {
-        for (const auto& x : b) {
-          apply(x);
-        }
-        b.clear();
-      }
-      {
-        std::lock_guard lock(other.mutex);
-        for (auto& b : got) {
-          other.empty.push_back(std::move(b));
-        }
-      }
-      got.clear();
-      return done;
-    };
     const auto p = static_cast<std::uint64_t>(self);
     weir_bench::Items items(p, keys, 0);
     for (std::uint64_t i = 0; i < n;) {
-      if (spare.empty()) {
-        std::lock_guard lock(mine.mutex);
-        spare.swap(mine.empty);
-      }
-      std::vector<Item> away;
-      if (!spare.empty()) {
-        away = std::move(spare.back());
-        spare.pop_back();
-      }
+      std::vector<Item>& away = hand.away(self);
       away.reserve(kBatch);
       const std::uint64_t end = std::min(n, i + kBatch);
       for (; i < end; ++i) {
@@ -122,30 +74,15 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys, std::uint64_t* hand
           away.push_back(x);
         }
       }
-      sent += away.size();
-      {
-        std::lock_guard lock(other.mutex);
-        other.full.push_back(std::move(away));
-      }
-      drain();
+      hand.send(self);
+      hand.drain(self, apply);
     }
-    {
-      std::lock_guard lock(other.mutex);
-      other.sender_done = true;
-    }
-    while (!drain()) {
-      std::this_thread::yield();  // the other thread is still sending
-    }
+    hand.finish(self, apply);
     count += out.count;
     total += out.sum;
-    crossed += sent;
-  };
-  std::thread a(worker, 0);
-  std::thread b(worker, 1);
-  a.join();
-  b.join();
+  });
   if (handed != nullptr) {
-    *handed = crossed.load();
+    *handed = hand.crossed();
   }
   return {count.load(), total.load()};
 }
@@ -240,31 +177,20 @@ int main(int argc, char** argv) {
       "%-16s %14.3e %10.2f  (goal >= 1.70 x weir_w1: %.2f; %.2f x baseline_2t; %.2f x "
       "weir_w1_x2)\n",
       "weir_w2", r2, r2 / rb, r2 / r1, r2 / rb2, r2 / rp);
-  // What handing an item to the other thread costs in CPU time: the two-thread run's CPU
-  // seconds over its one-thread run's, per item that crossed (the same items in both).
-  using weir_bench::median;
-  const double per_crossed = 1e9 / static_cast<double>(crossed);
-  const double cross_2t = (median(cpu_base2) - median(cpu_base)) * per_crossed;
-  const double cross_w2 = (median(cpu_w2) - median(cpu_w1)) * per_crossed;
-  std::printf(
-      "handing over    %lu items crossed; CPU per item crossed: weir_w2 %.1f ns over weir_w1, "
-      "baseline_2t %.1f ns over baseline (w2 CPU %.2f x w1)\n",
-      static_cast<unsigned long>(crossed), cross_w2, cross_2t, median(cpu_w2) / median(cpu_w1));
-  weir_bench::write_results(weir_bench::results_name("pipeline", keys, 1000),
-                            {{"baseline", rb},
-                             {"baseline_2t", rb2},
-                             {"weir_w1", r1},
-                             {"weir_w1_metrics", r1m},
-                             {"weir_w2", r2},
-                             {"w2_over_w1", r2 / r1},
-                             {"weir_w1_x2", rp},
-                             {"w1_x2_over_w1", rp / r1},
-                             {"w2_over_w1_x2", r2 / rp},
-                             {"crossed_items", static_cast<double>(crossed)},
-                             {"w2_cpu_ns_per_crossed", cross_w2},
-                             {"baseline_2t_cpu_ns_per_crossed", cross_2t},
-                             {"w2_cpu_over_w1", median(cpu_w2) / median(cpu_w1)},
-                             {"keys", static_cast<double>(keys)},
-                             {"items", total}});
+  const weir_bench::CrossingCost crossing(crossed, cpu_base, cpu_base2, cpu_w1, cpu_w2);
+  crossing.print("item");
+  std::map<std::string, double> results{{"baseline", rb},
+                                        {"baseline_2t", rb2},
+                                        {"weir_w1", r1},
+                                        {"weir_w1_metrics", r1m},
+                                        {"weir_w2", r2},
+                                        {"w2_over_w1", r2 / r1},
+                                        {"weir_w1_x2", rp},
+                                        {"w1_x2_over_w1", rp / r1},
+                                        {"w2_over_w1_x2", r2 / rp},
+                                        {"keys", static_cast<double>(keys)},
+                                        {"items", total}};
+  crossing.add_to(results);
+  weir_bench::write_results(weir_bench::results_name("pipeline", keys, 1000), results);
   return 0;
 }
