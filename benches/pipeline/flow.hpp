@@ -82,9 +82,13 @@ class Generated final : public weir::FixedPartitionedSource<Item, std::uint64_t>
       const std::uint64_t size = std::min<std::uint64_t>(n - i, kBatch);
       std::vector<Item> out;
       out.reserve(size);
+      // A local copy of the generator: its counters stay in registers, where the member's
+      // would be written back for each item (an item's store may alias them).
+      Items local = items;
       for (std::uint64_t j = 0; j < size; ++j) {
-        out.push_back(items.next());
+        out.push_back(local.next());
       }
+      items = local;
       return out;
     }
     std::uint64_t snapshot() override { return items.position(); }

@@ -17,9 +17,13 @@ struct Part final : weir::StatefulSourcePartition<Item, std::uint64_t> {
     const std::uint64_t size = std::min<std::uint64_t>(n - i, kBatch);
     std::vector<Item> out;
     out.reserve(size);
+    // A local copy of the generator: its counters stay in registers, where the member's
+    // would be written back for each event (an event's store may alias them).
+    Events local = events;
     for (std::uint64_t j = 0; j < size; ++j) {
-      out.push_back(events.next());
+      out.push_back(local.next());
     }
+    events = local;
     return out;
   }
   std::uint64_t snapshot() override { return events.position(); }
