@@ -142,6 +142,10 @@ struct CrossingCost {
   double w2_ns = 0;           // weir_w2 over weir_w1
   double baseline_2t_ns = 0;  // baseline_2t over the one-thread loop
   double w2_cpu_over_w1 = 0;
+  double w1_ns = 0;  // weir_w1's CPU per crossed item: the work two workers share
+  // What two workers reach, both cores busy, when each crossed item costs what it costs by
+  // hand: 2 * w1 / (w1 + baseline_2t_ns), in units of w1's rate.
+  double cap = 0;
 
   CrossingCost(std::uint64_t crossed_items, const std::vector<double>& cpu_base,
                const std::vector<double>& cpu_base_2t, const std::vector<double>& cpu_w1,
@@ -149,14 +153,19 @@ struct CrossingCost {
       : crossed(crossed_items),
         w2_ns(per_item(median(cpu_w2) - median(cpu_w1))),
         baseline_2t_ns(per_item(median(cpu_base_2t) - median(cpu_base))),
-        w2_cpu_over_w1(median(cpu_w2) / median(cpu_w1)) {}
+        w2_cpu_over_w1(median(cpu_w2) / median(cpu_w1)),
+        w1_ns(per_item(median(cpu_w1))),
+        cap(2 * w1_ns / (w1_ns + baseline_2t_ns)) {}
 
   /// One line of the bench's table; `unit` names an item ("item", "event").
   void print(const char* unit) const {
     std::printf(
         "handing over: %lu %ss crossed; CPU per %s crossed: weir_w2 %.1f ns over weir_w1, "
-        "baseline_2t %.1f ns over baseline (w2 CPU %.2f x w1)\n",
-        static_cast<unsigned long>(crossed), unit, unit, w2_ns, baseline_2t_ns, w2_cpu_over_w1);
+        "baseline_2t %.1f ns over baseline (w2 CPU %.2f x w1)\n"
+        "                w1 spends %.1f ns of CPU per %s crossed: with the crossing cost of the "
+        "hand-off by hand, two workers reach %.2f x w1\n",
+        static_cast<unsigned long>(crossed), unit, unit, w2_ns, baseline_2t_ns, w2_cpu_over_w1,
+        w1_ns, unit, cap);
   }
   /// The figures under the names the results file uses.
   void add_to(std::map<std::string, double>& results) const {
@@ -164,6 +173,8 @@ struct CrossingCost {
     results["w2_cpu_ns_per_crossed"] = w2_ns;
     results["baseline_2t_cpu_ns_per_crossed"] = baseline_2t_ns;
     results["w2_cpu_over_w1"] = w2_cpu_over_w1;
+    results["w1_cpu_ns_per_crossed"] = w1_ns;
+    results["w2_cap_by_hand_off"] = cap;
   }
 
  private:
