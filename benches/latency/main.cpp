@@ -465,6 +465,7 @@ void report_loop_at_own_loads(std::size_t threads, double seconds, int repeats, 
   const double guess = static_cast<double>(probe) /
                        weir_bench::seconds([&] { run_loop(threads, 0, probe / 2, keys); });
   std::vector<double> maxima;
+  maxima.reserve(static_cast<std::size_t>(repeats));
   for (int r = 0; r < repeats; ++r) {
     const auto n = static_cast<std::uint64_t>(guess * seconds / 2) * 2;
     const double s = weir_bench::seconds([&] { run_loop(threads, 0, n / 2, keys); });
@@ -478,6 +479,7 @@ void report_loop_at_own_loads(std::size_t threads, double seconds, int repeats, 
     const double rate = max_rate * load / 100.0;
     const auto per_partition = static_cast<std::uint64_t>(rate * seconds / 2);
     std::vector<Percentiles> runs;
+    runs.reserve(static_cast<std::size_t>(repeats));
     for (int r = 0; r < repeats; ++r) {
       runs.push_back(run_loop(threads, rate, per_partition, keys));
     }
