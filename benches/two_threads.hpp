@@ -123,9 +123,10 @@ class TwoThreads {
     std::vector<std::vector<Item>> empty;  // this thread's buffers, given back emptied
     bool sender_done = false;
   };
-  struct alignas(64) Side {  // a line of its own: each thread writes its side
-    Mailbox box;
-    std::vector<Item> away;                // the batch being filled
+  struct Side {
+    alignas(64) Mailbox box;  // written by both threads
+    // below: thread `self`'s alone, on lines of their own
+    alignas(64) std::vector<Item> away;    // the batch being filled
     std::vector<std::vector<Item>> got;    // batches being applied
     std::vector<std::vector<Item>> spare;  // own buffers to fill again
     std::uint64_t sent = 0;
