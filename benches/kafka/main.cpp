@@ -87,7 +87,11 @@ void fill(const std::string& brokers, std::int64_t per_partition) {
   rd_kafka_destroy(p);
 }
 
-// The settings KafkaSource uses, for the raw loop.
+// The settings KafkaSource uses, for the raw loop, but for its prefetch bounds
+// (queued.min.messages, queued.max.messages.kbytes): a plain loop bounded so would wait out
+// librdkafka 2.0.2's one-second fetch back-off each time a queue filled, where KafkaSource
+// wakes the fetcher. The raw loop reads every partition from the one consumer queue (each
+// partition's queue forwarded to it), which librdkafka's default limits bound as a whole.
 const std::map<std::string, std::string> kConsumerSettings{{"group.id", "weir"},
                                                            {"enable.auto.commit", "false"},
                                                            {"enable.auto.offset.store", "false"},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "fetch_waker.hpp"
 #include "kafka_client.hpp"
 #include "weir/core/log.hpp"
 
@@ -15,6 +16,19 @@ namespace {
 using Ms = std::chrono::milliseconds;
 constexpr Ms kFirstIdle{1};
 constexpr Ms kMaxIdle{10};
+
+// How much librdkafka fetches ahead per partition (its defaults are 100,000 messages and
+// 64 MiB per partition, the whole of a topic for most): what keeps a consumer's memory near
+// what it reads at once. FetchWaker keeps a queue held at these limits from stalling.
+constexpr std::int64_t kQueuedMinMessages = 2000;
+constexpr std::int64_t kQueuedMaxKBytes = 1024;
+
+/// `name`'s value in `properties` as a number, or `fallback`.
+std::int64_t number_or(const std::map<std::string, std::string>& properties,
+                       const std::string& name, std::int64_t fallback) {
+  const auto it = properties.find(name);
+  return it == properties.end() ? fallback : std::stoll(it->second);
+}
 
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* m) const noexcept { rd_kafka_message_destroy(m); }
@@ -77,20 +91,44 @@ class KafkaSource::Consumer {
                                  {"enable.auto.offset.store", "false"},
                                  {"auto.offset.reset", "error"},
                                  {"fetch.wait.max.ms", "100"},
+                                 {"queued.min.messages", std::to_string(kQueuedMinMessages)},
+                                 {"queued.max.messages.kbytes", std::to_string(kQueuedMaxKBytes)},
                                  {"log_level", "3"}},
-                                o.properties, [](rd_kafka_conf_t* conf) {
+                                o.properties,
+                                [](rd_kafka_conf_t* conf) {
                                   rd_kafka_conf_set_offset_commit_cb(conf, commit_result);
-                                })) {}
+                                })),
+        // (librdkafka has taken both as numbers by now)
+        queued_messages_(number_or(o.properties, "queued.min.messages", kQueuedMinMessages)),
+        queued_bytes_(1024 *
+                      number_or(o.properties, "queued.max.messages.kbytes", kQueuedMaxKBytes)),
+        waker_(rk_.get()) {}
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;
-  ~Consumer() { rd_kafka_consumer_close(rk_.get()); }
+  ~Consumer() {
+    waker_.stop();  // no watermark query in flight once the consumer closes
+    rd_kafka_consumer_close(rk_.get());
+  }
 
   [[nodiscard]] rd_kafka_t* get() const { return rk_.get(); }
   [[nodiscard]] const std::string& brokers() const { return brokers_; }
 
+  /// A partition's queue has drained after `messages` messages (`bytes` of keys and values)
+  /// were taken since it was last empty: if that is half its limits or more, librdkafka has
+  /// likely stopped fetching it, and is asked to look again now (see FetchWaker).
+  void drained(const std::string& topic, std::int32_t partition, std::int64_t messages,
+               std::int64_t bytes) {
+    if (2 * messages >= queued_messages_ || 2 * bytes >= queued_bytes_) {
+      waker_.wake(topic, partition);
+    }
+  }
+
  private:
   std::string brokers_;
   detail::Handle rk_;
+  std::int64_t queued_messages_;  // librdkafka's per-partition limits, as configured
+  std::int64_t queued_bytes_;
+  detail::FetchWaker waker_;
 };
 
 namespace {
@@ -137,6 +175,7 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
       throw std::runtime_error(
           fmt::format("{}: {}", where(), rd_kafka_err2str(rd_kafka_last_error())));
     }
+    note_taken(n);
     std::vector<KafkaMessage> out;
     out.reserve(static_cast<std::size_t>(n));
     std::vector<Message> owned;
@@ -219,6 +258,23 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
 
  private:
   [[nodiscard]] bool ended() const { return end_ && next_ >= *end_; }
+
+  /// Counts what the last consume took; a consume that found fewer messages than it asked
+  /// for drained the queue, which the consumer hears with the count since the last drain.
+  void note_taken(ssize_t n) {
+    for (ssize_t i = 0; i < n; ++i) {
+      const rd_kafka_message_t* m = buffer_[static_cast<std::size_t>(i)];
+      taken_bytes_ += static_cast<std::int64_t>(m->len + m->key_len);
+    }
+    taken_ += n;
+    if (static_cast<std::size_t>(n) < buffer_.size()) {
+      if (taken_ > 0) {
+        consumer_->drained(topic_, partition_, taken_, taken_bytes_);
+      }
+      taken_ = 0;
+      taken_bytes_ = 0;
+    }
+  }
   [[nodiscard]] std::string where() const {
     return fmt::format("kafka topic '{}' partition {}", topic_, partition_);
   }
@@ -277,6 +333,8 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
   std::optional<std::int64_t> snapshotted_;   // the offset the last snapshot() gave
   std::optional<std::int64_t> group_offset_;  // the offset last committed to the group
   Ms idle_{0};
+  std::int64_t taken_ = 0;  // messages taken since the queue was last found drained
+  std::int64_t taken_bytes_ = 0;
 };
 
 }  // namespace

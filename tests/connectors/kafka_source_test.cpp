@@ -154,6 +154,29 @@ TEST_CASE("KafkaSource resumes at its snapshot offset, starts at the end if aske
   CHECK(tailing->snapshot() == 12);
 }
 
+TEST_CASE(
+    "KafkaSource reads a partition through a prefetch queue far smaller than it and never waits "
+    "out librdkafka's second") {
+  // librdkafka 2.0.2 stops fetching a partition whose queue is at queued.min.messages and looks
+  // again a second later unless woken: 3,000 messages in fetches of one 10-message batch
+  // through a queue of 20 would take minutes without the wake-up, past drain()'s 20 s.
+  MockClusterProcess cluster({"--topic", "big:1"});
+  kcat_produce(cluster.bootstrap(), "big", 0, numbered("v", 0, 3000), "-X batch.num.messages=10");
+  auto opts = options(cluster, "big");
+  opts.properties["queued.min.messages"] = "20";
+  opts.properties["fetch.message.max.bytes"] = "1";  // one record batch per fetch
+  opts.batch_size = 7;
+  KafkaSource src(opts);
+  auto part = src.build_part("s", "0-big", std::nullopt);
+  const auto got = drain(*part);
+  REQUIRE(got.size() == 3000);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    REQUIRE(got[i].offset == static_cast<std::int64_t>(i));
+    REQUIRE(got[i].value == cat("v", std::to_string(i)));
+  }
+  CHECK(part->snapshot() == 3000);
+}
+
 TEST_CASE("KafkaSource continues where the last run's committed epoch left it") {
   MockClusterProcess cluster({"--topic", "orders:2"});
   weir_test::TempDir store;
