@@ -175,14 +175,16 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
       throw std::runtime_error(
           fmt::format("{}: {}", where(), rd_kafka_err2str(rd_kafka_last_error())));
     }
-    note_taken(n);
     std::vector<KafkaMessage> out;
     out.reserve(static_cast<std::size_t>(n));
     std::vector<Message> owned;
     owned.reserve(static_cast<std::size_t>(n));
+    std::int64_t bytes = 0;
     for (ssize_t i = 0; i < n; ++i) {
       owned.emplace_back(buffer_[static_cast<std::size_t>(i)]);
+      bytes += static_cast<std::int64_t>(owned.back()->len + owned.back()->key_len);
     }
+    note_taken(n, bytes);
     for (auto& m : owned) {
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         continue;
@@ -259,14 +261,12 @@ class KafkaPartition final : public StatefulSourcePartition<KafkaMessage, std::i
  private:
   [[nodiscard]] bool ended() const { return end_ && next_ >= *end_; }
 
-  /// Counts what the last consume took; a consume that found fewer messages than it asked
-  /// for drained the queue, which the consumer hears with the count since the last drain.
-  void note_taken(ssize_t n) {
-    for (ssize_t i = 0; i < n; ++i) {
-      const rd_kafka_message_t* m = buffer_[static_cast<std::size_t>(i)];
-      taken_bytes_ += static_cast<std::int64_t>(m->len + m->key_len);
-    }
+  /// Counts what the last consume took (`n` messages, `bytes` of keys and values); a consume
+  /// that found fewer messages than it asked for drained the queue, which the consumer hears
+  /// with the count since the last drain.
+  void note_taken(ssize_t n, std::int64_t bytes) {
     taken_ += n;
+    taken_bytes_ += bytes;
     if (static_cast<std::size_t>(n) < buffer_.size()) {
       if (taken_ > 0) {
         consumer_->drained(topic_, partition_, taken_, taken_bytes_);
