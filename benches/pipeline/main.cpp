@@ -64,8 +64,7 @@ Outcome run_baseline_2t(std::uint64_t n, std::uint64_t keys, std::uint64_t* hand
       const std::uint64_t end = std::min(n, i + kBatch);
       for (; i < end; ++i) {
         Item x = items.next();
-        x.second *= 2;
-        if (x.first % 2 != 0) {
+        if (!weir_bench::map_and_filter(x)) {
           continue;
         }
         if ((weir::stable_hash(x.first) & 1U) == p) {
