@@ -126,3 +126,18 @@ TEST_CASE("a PushRing wakes a consumer that reported itself idle, once") {
   ring.drain(out);
   CHECK(out == std::vector<int>{1, 2, 3});
 }
+
+TEST_CASE("draining a PushRing into one vector many times lets it grow geometrically") {
+  PushRing<std::uint64_t> ring(64, Release::immediate);
+  std::vector<std::uint64_t> got;
+  int moves = 0;  // how often the vector's buffer moved
+  for (std::uint64_t i = 0; i < 100 * 50; i += 50) {
+    for (std::uint64_t j = i; j < i + 50; ++j) ring.push(std::uint64_t{j});  // wraps the ring
+    const std::uint64_t* before = got.data();
+    ring.drain(got);
+    if (got.data() != before) ++moves;
+  }
+  REQUIRE(got.size() == 5000);
+  for (std::uint64_t i = 0; i < got.size(); ++i) REQUIRE(got[i] == i);
+  CHECK(moves <= 10);  // doubling from 50 to 5000 items: 8 moves; an exact reserve each time: 100
+}

@@ -10,12 +10,14 @@
 // items while the consumer reported itself idle calls the waker, so the worker polls again
 // at once; a wake-up lost to a race costs at most the consumer's idle back-off.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -95,12 +97,7 @@ class PushRing {
       if (end == head) return head;
       idle_.store(false, std::memory_order_relaxed);
     }
-    out.reserve(out.size() + (end - head));
-    for (; head < end; ++head) {
-      X& x = item(head);
-      out.push_back(std::move(x));
-      x.~X();
-    }
+    while (head < end) head += move_run(head, end, out);
     head_.store(head, std::memory_order_release);
     if (producer_waiting_.load(std::memory_order_acquire)) {
       std::lock_guard lock(mutex_);
@@ -139,6 +136,18 @@ class PushRing {
     return c;
   }
   X& item(std::uint64_t i) { return cells_[i & mask_].x; }
+  /// Moves the items from `head` up to `end` or the ring's wrap-around, whichever comes first,
+  /// to the back of `out` in one range insert (a memmove for trivially copyable items, where
+  /// an item-by-item loop reloads the ring's fields after each store into `out`; `out` grows
+  /// geometrically, where reserving exactly what each drain adds made a consumer appending
+  /// to one vector copy it whole each time); returns how many it moved.
+  std::size_t move_run(std::uint64_t head, std::uint64_t end, std::vector<X>& out) {
+    X* first = &item(head);
+    const std::size_t n = std::min<std::uint64_t>(end - head, mask_ + 1 - (head & mask_));
+    out.insert(out.end(), std::make_move_iterator(first), std::make_move_iterator(first + n));
+    std::destroy_n(first, n);
+    return n;
+  }
   [[nodiscard]] std::uint64_t bound() const {
     return immediate_ ? tail_.load(std::memory_order_acquire)
                       : released_.load(std::memory_order_acquire);
